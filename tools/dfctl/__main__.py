@@ -1,0 +1,5 @@
+import sys
+
+from dfctl.cli import main
+
+sys.exit(main())

@@ -1,0 +1,3 @@
+"""Rules: access."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: cloud."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: control_rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: elements."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: evolution."""
+
+from __future__ import annotations

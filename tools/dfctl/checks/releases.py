@@ -1,0 +1,3 @@
+"""Rules: releases."""
+
+from __future__ import annotations

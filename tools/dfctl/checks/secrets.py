@@ -1,0 +1,3 @@
+"""Rules: secrets."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Rules: sysconfig."""
+
+from __future__ import annotations

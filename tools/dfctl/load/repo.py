@@ -1,0 +1,153 @@
+"""Load the repository's data files, from the work tree or from a git revision, into a `Repo`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from dfctl.diagnostics import Diagnostic, Severity
+from dfctl.load.structure import RULE_FOLDER, check_structure
+from dfctl.load.yamlread import Document as YamlDocument
+from dfctl.load.yamlread import YMap, read_yaml
+from dfctl.model import DATA_ROOTS, KINDS, ROOT_FILES, kind_for_path
+from dfctl.model.base import Document
+
+T = TypeVar("T", bound=Document)
+FileCheck = Callable[[YamlDocument], Iterable[Diagnostic]]
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class FileSource(Protocol):
+    """Where data files come from: the work tree, or a revision's git objects."""
+
+    def data_paths(self) -> list[str]:
+        """Repository-relative paths (forward slashes) of every data file, sorted."""
+        ...
+
+    def read(self, path: str) -> bytes: ...
+
+
+def is_data_path(path: str) -> bool:
+    if path in ROOT_FILES:
+        return True
+    top = path.split("/", 1)[0]
+    return top in DATA_ROOTS and path.endswith(_YAML_SUFFIXES)
+
+
+class WorkTree:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def data_paths(self) -> list[str]:
+        found: list[str] = [name for name in ROOT_FILES if (self.root / name).is_file()]
+        for top in DATA_ROOTS:
+            base = self.root / top
+            if not base.is_dir():
+                continue
+            for folder, dirs, files in os.walk(base):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                rel = Path(folder).relative_to(self.root).as_posix()
+                found.extend(f"{rel}/{name}" for name in files if name.endswith(_YAML_SUFFIXES))
+        return sorted(found)
+
+    def read(self, path: str) -> bytes:
+        return (self.root / path).read_bytes()
+
+
+@dataclass
+class Repo:
+    """Every valid document, indexed by kind, plus what loading them found wrong."""
+
+    documents: dict[str, Document] = field(default_factory=dict)  # path -> document
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    # identities named by files that failed to load, so references to them do not cascade
+    unreadable: dict[str, set[str]] = field(default_factory=dict)
+    _by_kind: dict[str, list[Document]] = field(default_factory=dict)
+
+    def add(self, path: str, document: Document) -> None:
+        self.documents[path] = document
+        self._by_kind.setdefault(document.KIND, []).append(document)
+
+    def of(self, model: type[T]) -> list[T]:
+        return self._by_kind.get(model.KIND, [])  # type: ignore[return-value]
+
+    def names(self, model: type[Document]) -> set[str]:
+        """Identities of this kind, including ones in files that failed to load."""
+        return {d.identity() for d in self.of(model)} | self.unreadable.get(model.KIND, set())
+
+    def could_not_load(self, model: type[Document], identity: str) -> bool:
+        return identity in self.unreadable.get(model.KIND, set())
+
+
+_IDENTITY_KEYS = {
+    "Environment": "name",
+    "Cluster": "name",
+    "Release": "version",
+    "PortalSystem": "id",
+    "AccessPolicy": "id",
+    "DatahubPeer": "id",
+    "DatahubInterface": "id",
+    "ConfigItemSet": "domain",
+    "ControlRuleSet": "domain",
+}
+
+
+def _remember_unreadable(repo: Repo, root: YMap) -> None:
+    kind = root.get("kind")
+    key = _IDENTITY_KEYS.get(kind) if isinstance(kind, str) else None
+    if kind == "ElementSet":
+        name = root.get("set_code")
+    elif kind == "Namespace":
+        name = f"{root.get('cluster')}/{root.get('name')}"
+    else:
+        name = root.get(key) if key else None
+    if isinstance(kind, str) and isinstance(name, str):
+        repo.unreadable.setdefault(kind, set()).add(name)
+
+
+def load_repo(
+    source: FileSource,
+    file_checks: FileCheck | None = None,
+    only: set[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Repo:
+    """Read, parse and model every data file (or those in ``only``)."""
+    repo = Repo()
+    paths = source.data_paths()
+    if only is not None:
+        paths = [p for p in paths if p in only]
+    repo.paths = paths
+    for done, path in enumerate(paths, start=1):
+        if progress is not None:
+            progress(done, len(paths))
+        if kind_for_path(path) is None and path not in ROOT_FILES:
+            repo.diagnostics.append(
+                Diagnostic(
+                    path,
+                    1,
+                    1,
+                    RULE_FOLDER,
+                    Severity.ERROR,
+                    "no kind of file lives in this folder; the folders are: "
+                    + ", ".join(info.folder for info in KINDS.values()),
+                )
+            )
+            continue
+        result = read_yaml(path, source.read(path))
+        repo.diagnostics.extend(result.diagnostics)
+        if result.document is None:
+            continue
+        if file_checks is not None:
+            repo.diagnostics.extend(file_checks(result.document))
+        model, problems = check_structure(result.document)
+        repo.diagnostics.extend(problems)
+        if model is None:
+            _remember_unreadable(repo, result.document.root)
+        else:
+            repo.add(path, model)
+    return repo

@@ -1,0 +1,108 @@
+"""Shared building blocks of every kind: strict parsing, the envelope, and source positions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from dfctl import API_VERSION
+
+ApiVersion = Literal["dfp.config/v1"]
+assert API_VERSION == "dfp.config/v1"
+
+# Dates are written as YAML strings (YAML 1.2 has no timestamp type); parse them leniently.
+Day = Annotated[dt.date, Field(strict=False, json_schema_extra={"format": "date"})]
+MofDivCode = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{9}$",
+        description="9-digit finance division code (财政区划): province 2 + city 2 + county 2 + suffix 3",
+    ),
+]
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$", max_length=63)]
+Ticket = Annotated[
+    str, Field(pattern=r"^[A-Z][A-Z0-9]*-\d+$", description="change ticket, e.g. TAPD-1020384")
+]
+Text = Annotated[str, Field(min_length=1)]
+Quantity = Annotated[str | int, Field(description="Kubernetes quantity, e.g. 500m, 4, 16Gi")]
+SecretRef = Annotated[
+    str,
+    Field(
+        pattern=r"^secret://[a-z0-9-]+/[A-Za-z0-9_./-]+$",
+        description="a reference into the secret store, never the secret itself",
+    ),
+]
+Stage = Literal["acceptance", "pre-release", "production"]
+STAGES: tuple[str, ...] = ("acceptance", "pre-release", "production")
+Domain = Literal[
+    "budget",
+    "execution",
+    "accounting",
+    "portal",
+    "datahub",
+    "masterdata",
+    "business-platform",
+    "tech-platform",
+]
+ManagementLevel = Annotated[
+    Literal[1, 2, 3],
+    Field(description="管理级次: 1 province-managed (never relaxed by a city), 2 city, 3 county"),
+]
+
+
+class Source:
+    """Where a model object was written: its own position and, per key, where the value starts."""
+
+    __slots__ = ("column", "file", "keys", "line")
+
+    def __init__(
+        self, file: str, line: int, column: int, keys: dict[str, tuple[int, int, int, int]]
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.keys = keys
+
+    def at(self, key: str | None = None) -> tuple[int, int]:
+        """Line and column of ``key``'s value, or of the object itself when absent."""
+        if key is not None:
+            found = self.keys.get(key)
+            if found is not None:
+                return found[2], found[3]
+        return self.line, self.column
+
+    def key_at(self, key: str) -> tuple[int, int]:
+        found = self.keys.get(key)
+        return (found[0], found[1]) if found is not None else (self.line, self.column)
+
+
+_NOWHERE = Source("<unknown>", 1, 1, {})
+
+
+class Strict(BaseModel):
+    """Every model is strict (no type coercion), closed (unknown keys are errors) and frozen."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=False)
+    _source: Source | None = PrivateAttr(default=None)
+
+    @property
+    def src(self) -> Source:
+        return self._source or _NOWHERE
+
+
+class Document(Strict):
+    """The envelope every data file carries."""
+
+    KIND: ClassVar[str] = ""
+    api_version: ApiVersion = Field(alias="apiVersion")
+    kind: str
+
+    def identity(self) -> str:
+        """The name other files use to refer to this document."""
+        raise NotImplementedError
+
+
+def kind_field(kind: str) -> Any:
+    return Field(description=f"always {kind}", json_schema_extra={"const": kind})

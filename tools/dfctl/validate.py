@@ -1,0 +1,62 @@
+"""`dfctl validate`: load, check, and collect every diagnostic, sorted and de-duplicated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dfctl.checks import CheckContext, run_file_rules, run_repo_rules
+from dfctl.checks.depends import selection
+from dfctl.diagnostics import Diagnostic, Severity, sort_key
+from dfctl.load.gitsource import GitRevision
+from dfctl.load.repo import FileSource, Repo, WorkTree, load_repo
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    diagnostics: list[Diagnostic]
+    files_checked: int
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+
+def load_checked(source: FileSource, only: set[str] | None = None, progress: Callable[[int, int], None] | None = None) -> Repo:
+    return load_repo(source, file_checks=lambda doc: list(run_file_rules(doc)), only=only, progress=progress)
+
+
+def validate(
+    root: str | Path,
+    today: dt.date,
+    paths: list[str] | None = None,
+    base: str | None = None,
+    source: FileSource | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ValidationResult:
+    """Check the repository at ``root`` (or just ``paths`` and what depends on them).
+
+    ``paths`` are repository-relative. ``base`` names a git revision to compare against for the
+    evolution rules. Raises RevisionError when ``base`` cannot be read.
+    """
+    source = source or WorkTree(root)
+    only: set[str] | None = None
+    report: set[str] | None = None
+    if paths is not None:
+        only, report = selection(paths, source.data_paths())
+        # files named but not data files (or absent) are reported by the loader as they are
+        only |= set(paths) & set(source.data_paths())
+    repo = load_checked(source, only, progress)
+    base_repo = load_repo(GitRevision(root, base)) if base else None
+    context = CheckContext(repo=repo, today=today, base=base_repo)
+    found = set(repo.diagnostics)
+    found.update(run_repo_rules(context))
+    if report is not None:
+        found = {d for d in found if d.file in report}
+    return ValidationResult(sorted(found, key=sort_key), len(repo.paths))
