@@ -11,7 +11,7 @@ from dfctl.checks import CheckContext, run_file_rules, run_repo_rules
 from dfctl.checks.depends import selection
 from dfctl.diagnostics import Diagnostic, Severity, sort_key
 from dfctl.load.gitsource import GitRevision
-from dfctl.load.repo import FileSource, Repo, WorkTree, load_repo
+from dfctl.load.repo import FileSource, Repo, WorkTree, load_repo, paused_gc
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,23 @@ class ValidationResult:
         return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
 
 
-def load_checked(source: FileSource, only: set[str] | None = None, progress: Callable[[int, int], None] | None = None) -> Repo:
-    return load_repo(source, file_checks=lambda doc: list(run_file_rules(doc)), only=only, progress=progress)
+def load_checked(
+    source: FileSource,
+    only: set[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Repo:
+    return load_repo(
+        source, file_checks=lambda doc: list(run_file_rules(doc)), only=only, progress=progress
+    )
+
+
+def check_source(source: FileSource, today: dt.date) -> tuple[Repo, ValidationResult]:
+    """Load and check every data file of ``source``; the Repo is returned for rendering."""
+    repo = load_checked(source)
+    found = set(repo.diagnostics)
+    with paused_gc():
+        found.update(run_repo_rules(CheckContext(repo=repo, today=today)))
+    return repo, ValidationResult(sorted(found, key=sort_key), len(repo.paths))
 
 
 def validate(
@@ -56,7 +71,8 @@ def validate(
     base_repo = load_repo(GitRevision(root, base)) if base else None
     context = CheckContext(repo=repo, today=today, base=base_repo)
     found = set(repo.diagnostics)
-    found.update(run_repo_rules(context))
+    with paused_gc():
+        found.update(run_repo_rules(context))
     if report is not None:
         found = {d for d in found if d.file in report}
     return ValidationResult(sorted(found, key=sort_key), len(repo.paths))

@@ -34,14 +34,24 @@ KINDS: dict[str, KindInfo] = {
     for info in (
         _kind(Environment, "environments/<stage>/", r"^environments/[^/]+/" + _YAML),
         _kind(ElementSet, "standards/elements/", r"^standards/elements/(?:[^/]+/)*" + _YAML),
-        _kind(ConfigItemSet, "standards/system-config/", r"^standards/system-config/(?:[^/]+/)*" + _YAML),
-        _kind(ControlRuleSet, "standards/control-rules/", r"^standards/control-rules/(?:[^/]+/)*" + _YAML),
+        _kind(
+            ConfigItemSet,
+            "standards/system-config/",
+            r"^standards/system-config/(?:[^/]+/)*" + _YAML,
+        ),
+        _kind(
+            ControlRuleSet,
+            "standards/control-rules/",
+            r"^standards/control-rules/(?:[^/]+/)*" + _YAML,
+        ),
         _kind(Release, "standards/releases/", r"^standards/releases/" + _YAML),
         _kind(Cluster, "cloud/clusters/", r"^cloud/clusters/" + _YAML),
         _kind(Namespace, "cloud/namespaces/", r"^cloud/namespaces/(?:[^/]+/)*" + _YAML),
         _kind(TdsqlInventory, "cloud/tdsql/", r"^cloud/tdsql/" + _YAML),
         _kind(PortalSystem, "portal/systems/", r"^portal/systems/" + _YAML),
-        _kind(AccessPolicy, "portal/access-policies/", r"^portal/access-policies/(?:[^/]+/)*" + _YAML),
+        _kind(
+            AccessPolicy, "portal/access-policies/", r"^portal/access-policies/(?:[^/]+/)*" + _YAML
+        ),
         _kind(DatahubPeer, "datahub/peers/", r"^datahub/peers/" + _YAML),
         _kind(DatahubInterface, "datahub/interfaces/", r"^datahub/interfaces/" + _YAML),
         _kind(ApprovalPolicy, "approvals.yaml", r"^approvals\.yaml$"),

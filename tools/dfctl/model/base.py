@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from dfctl import API_VERSION
 
@@ -18,7 +18,9 @@ MofDivCode = Annotated[
     str,
     Field(
         pattern=r"^\d{9}$",
-        description="9-digit finance division code (财政区划): province 2 + city 2 + county 2 + suffix 3",
+        description=(
+            "9-digit finance division code (财政区划): province 2 + city 2 + county 2 + suffix 3"
+        ),
     ),
 ]
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$", max_length=63)]
@@ -34,6 +36,19 @@ SecretRef = Annotated[
         description="a reference into the secret store, never the secret itself",
     ),
 ]
+
+
+def _plain(value: Any) -> Any:
+    """Free-form values (a default, a schema) as plain dicts and lists, without reader positions."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+JsonValue = Annotated[Any, BeforeValidator(_plain)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_plain)]
 Stage = Literal["acceptance", "pre-release", "production"]
 STAGES: tuple[str, ...] = ("acceptance", "pre-release", "production")
 Domain = Literal[

@@ -67,7 +67,9 @@ class Namespace(Document):
     cluster: Text
     environment: Stage
     domain: Domain
-    region: MofDivCode | None = Field(default=None, description="set when the namespace serves one region")
+    region: MofDivCode | None = Field(
+        default=None, description="set when the namespace serves one region"
+    )
     quota: Quota
     limit_range: LimitRange
     workloads: list[Workload] = Field(default_factory=list)

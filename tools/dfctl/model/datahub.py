@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from dfctl.model.base import Document, Identifier, Stage, Strict, Text
+from dfctl.model.base import Document, Identifier, Stage, Text
 
 
 class DatahubPeer(Document):
@@ -17,7 +17,9 @@ class DatahubPeer(Document):
     id: Identifier
     name: Text
     category: Literal["pbc", "agent-bank", "non-tax", "procurement", "government", "other"]
-    bank_code: str | None = Field(default=None, pattern=r"^\d{3}$", description="agent banks: 行别代码")
+    bank_code: str | None = Field(
+        default=None, pattern=r"^\d{3}$", description="agent banks: 行别代码"
+    )
     cidrs: list[str] = Field(default_factory=list)
     contact: Text
 
@@ -37,8 +39,12 @@ class DatahubInterface(Document):
     mode: Literal["online", "batch"]
     schedule: str | None = Field(default=None, description="cron expression, for batch interfaces")
     message_types: list[str] = Field(default_factory=list, description="e.g. TIPS 5201, 3501")
-    element_sets: list[str] = Field(default_factory=list, description="set codes whose codes it carries")
-    access_policy: str | None = Field(default=None, description="the AccessPolicy that opens its path")
+    element_sets: list[str] = Field(
+        default_factory=list, description="set codes whose codes it carries"
+    )
+    access_policy: str | None = Field(
+        default=None, description="the AccessPolicy that opens its path"
+    )
     environments: list[Stage] = Field(min_length=1)
     owner: Text
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from dfctl.model.base import Day, Document, MofDivCode, Stage, Strict, Text, Ticket
+from dfctl.model.base import Day, Document, JsonValue, MofDivCode, Stage, Strict, Text, Ticket
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")]
@@ -55,7 +55,7 @@ class ConfigOverride(Strict):
 
     key: Text
     mof_div_code: MofDivCode
-    value: Any
+    value: JsonValue
     ticket: Ticket
     reason: Text
 

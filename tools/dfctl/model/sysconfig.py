@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from dfctl.model.base import Document, Domain, ManagementLevel, Strict, Text
+from dfctl.model.base import Document, Domain, JsonObject, JsonValue, ManagementLevel, Strict, Text
 
 ConfigKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=120)]
 RuleId = Annotated[str, Field(pattern=r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{3}$")]
@@ -16,8 +16,8 @@ class ConfigItem(Strict):
     key: ConfigKey
     name: Text
     type: Literal["boolean", "integer", "number", "string", "object", "array"]
-    value_schema: dict[str, Any] = Field(alias="schema", description="JSON Schema of the value")
-    default: Any
+    value_schema: JsonObject = Field(alias="schema", description="JSON Schema of the value")
+    default: JsonValue
     management_level: ManagementLevel
     description: str | None = None
 

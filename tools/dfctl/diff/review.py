@@ -1,0 +1,131 @@
+"""The review diff: what a merge request changes in every environment's desired state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from dfctl.diff.fields import FieldChange, diff_values
+from dfctl.load.repo import Repo
+from dfctl.render import DesiredState, render
+from dfctl.render.state import SOURCE_ANNOTATION, ConfigDocument, KubeObject
+
+CONFIG_SERVICE = "configservice"
+_NOISE = {f"metadata.annotations[{SOURCE_ANNOTATION!r}]", "source"}
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    environment: str
+    target: str  # a cluster name, or "configservice"
+    kind: str
+    ref: str
+    op: Literal["add", "change", "remove"]
+    fields: tuple[FieldChange, ...]
+    source: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RiskFlag:
+    code: str
+    environment: str
+    ref: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Review:
+    base: str
+    head: str
+    environments: tuple[str, ...]
+    changes: tuple[ObjectChange, ...]
+    flags: tuple[RiskFlag, ...]
+
+
+def _object_key(obj: KubeObject) -> tuple[str, ...]:
+    return (obj.cluster, obj.api_version, obj.kind, obj.namespace, obj.name)
+
+
+def _compare(
+    env: str,
+    target: str,
+    kind: str,
+    ref: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    source: str,
+) -> ObjectChange | None:
+    if old is None and new is not None:
+        return ObjectChange(env, target, kind, ref, "add", (), source, None, new)
+    if new is None and old is not None:
+        return ObjectChange(env, target, kind, ref, "remove", (), source, old, None)
+    fields = tuple(f for f in diff_values(old, new) if f.path not in _NOISE)
+    if not fields:
+        return None
+    return ObjectChange(env, target, kind, ref, "change", fields, source, old, new)
+
+
+def diff_states(
+    env: str, base: DesiredState | None, head: DesiredState | None
+) -> list[ObjectChange]:
+    changes: list[ObjectChange] = []
+    before = {_object_key(o): o for o in (base.objects if base else ())}
+    after = {_object_key(o): o for o in (head.objects if head else ())}
+    for key in sorted(before.keys() | after.keys(), key=lambda k: _sort(before.get(k) or after[k])):
+        old_obj, new_obj = before.get(key), after.get(key)
+        shown = new_obj or old_obj
+        assert shown is not None
+        change = _compare(
+            env,
+            shown.cluster,
+            shown.kind,
+            shown.ref,
+            old_obj.body if old_obj else None,
+            new_obj.body if new_obj else None,
+            shown.source,
+        )
+        if change is not None:
+            changes.append(change)
+    docs_before: dict[str, ConfigDocument] = {d.key: d for d in (base.documents if base else ())}
+    docs_after: dict[str, ConfigDocument] = {d.key: d for d in (head.documents if head else ())}
+    for doc_key in sorted(docs_before.keys() | docs_after.keys()):
+        old_doc, new_doc = docs_before.get(doc_key), docs_after.get(doc_key)
+        shown_doc = new_doc or old_doc
+        assert shown_doc is not None
+        change = _compare(
+            env,
+            CONFIG_SERVICE,
+            str(shown_doc.value.get("kind", "Document")),
+            doc_key,
+            old_doc.value if old_doc else None,
+            new_doc.value if new_doc else None,
+            shown_doc.source,
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def _sort(obj: KubeObject) -> tuple[str, int, str, str, str]:
+    return obj.sort_key()
+
+
+def review(
+    base: Repo, head: Repo, base_name: str, head_name: str, only_env: str | None = None
+) -> Review:
+    """Render both revisions and compare them, environment by environment."""
+    from dfctl.diff.risk import risk_flags
+    from dfctl.render import environment_names
+
+    names = sorted(set(environment_names(base)) | set(environment_names(head)))
+    if only_env is not None:
+        names = [n for n in names if n == only_env]
+    changes: list[ObjectChange] = []
+    for env in names:
+        before = render(base, env) if env in environment_names(base) else None
+        after = render(head, env) if env in environment_names(head) else None
+        changes.extend(diff_states(env, before, after))
+    flags = risk_flags(base, head, changes, names)
+    return Review(base_name, head_name, tuple(names), tuple(changes), tuple(flags))

@@ -1,0 +1,194 @@
+"""Risk flags a reviewer must see before anything else in a review diff."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from dfctl.diff.review import CONFIG_SERVICE, ObjectChange, RiskFlag
+from dfctl.load.repo import Repo
+from dfctl.model import Environment
+from dfctl.checks.quantity import QuantityError, parse_quantity
+
+PRODUCTION = "production"
+SCALE = "scale"
+EXTERNAL_PATH = "external-path"
+RULE_RELAXED = "control-rule-relaxed"
+PROVINCE_ITEM = "province-item"
+DELETION = "deletion"
+RELEASE = "release"
+
+FLAG_TITLES: dict[str, str] = {
+    PRODUCTION: "changes production",
+    RELEASE: "release version changes",
+    DELETION: "deletes",
+    EXTERNAL_PATH: "opens a path from outside the cluster",
+    RULE_RELAXED: "relaxes or disables a control rule",
+    PROVINCE_ITEM: "changes a province-managed configuration item",
+    SCALE: "changes quota or replicas by more than 50%",
+}
+
+SCALE_LIMIT = Fraction(1, 2)
+# How strongly a handling stops a payment: 禁止 > 冻结 > 拦截 > 预警 > 记录.
+_HANDLING_STRENGTH = {4: 5, 3: 4, 2: 3, 1: 2, 5: 1}
+_HANDLING_NAME = {1: "预警", 2: "拦截", 3: "冻结", 4: "禁止", 5: "记录"}
+
+
+def risk_flags(
+    base: Repo, head: Repo, changes: list[ObjectChange], environments: list[str]
+) -> list[RiskFlag]:
+    flags: list[RiskFlag] = []
+    production = [c for c in changes if c.environment == PRODUCTION]
+    if production:
+        flags.append(
+            RiskFlag(
+                PRODUCTION,
+                PRODUCTION,
+                "environment production",
+                f"{len(production)} change{'s' if len(production) != 1 else ''}",
+            )
+        )
+    flags.extend(_release_flags(base, head, environments))
+    for change in changes:
+        if change.op == "remove":
+            flags.append(
+                RiskFlag(DELETION, change.environment, _where(change), f"{change.kind} is removed")
+            )
+        if change.kind in ("ResourceQuota", "Deployment"):
+            flags.extend(_scale_flags(change))
+        if change.kind == "NetworkPolicy":
+            flags.extend(_path_flags(change))
+        if change.target == CONFIG_SERVICE and change.kind == "ControlRuleSet":
+            flags.extend(_rule_flags(change))
+        if change.target == CONFIG_SERVICE and change.kind == "ConfigItemSet":
+            flags.extend(_province_item_flags(change))
+    order = list(FLAG_TITLES)
+    return sorted(flags, key=lambda f: (order.index(f.code), f.environment, f.ref, f.detail))
+
+
+def _where(change: ObjectChange) -> str:
+    return change.ref if change.target == CONFIG_SERVICE else f"{change.target}: {change.ref}"
+
+
+def _release_flags(base: Repo, head: Repo, environments: list[str]) -> list[RiskFlag]:
+    before = {e.name: e.release.version for e in base.of(Environment)}
+    after = {e.name: e.release.version for e in head.of(Environment)}
+    return [
+        RiskFlag(RELEASE, env, f"environment {env}", f"release {before[env]} → {after[env]}")
+        for env in environments
+        if env in before and env in after and before[env] != after[env]
+    ]
+
+
+def _ratio_beyond(old: Any, new: Any) -> str | None:
+    try:
+        a, b = parse_quantity(str(old)).value, parse_quantity(str(new)).value
+    except QuantityError:
+        return None
+    if a == 0:
+        return "from zero" if b != 0 else None
+    change = (b - a) / a
+    if abs(change) > SCALE_LIMIT:
+        return f"{float(change) * 100:+.0f}%"
+    return None
+
+
+def _scale_flags(change: ObjectChange) -> list[RiskFlag]:
+    if change.op != "change":
+        return []
+    flags = []
+    for field in change.fields:
+        relevant = field.path.startswith("spec.hard") or field.path == "spec.replicas"
+        if relevant and field.op == "change":
+            beyond = _ratio_beyond(field.old, field.new)
+            if beyond is not None:
+                flags.append(
+                    RiskFlag(
+                        SCALE,
+                        change.environment,
+                        _where(change),
+                        f"{field.path} {field.old} → {field.new} ({beyond})",
+                    )
+                )
+    return flags
+
+
+def _ip_blocks(body: dict[str, Any] | None) -> set[tuple[str, str]]:
+    """(cidr, ports) pairs the policy admits from outside the cluster."""
+    found: set[tuple[str, str]] = set()
+    for rule in (body or {}).get("spec", {}).get("ingress", []) or []:
+        ports = (
+            ", ".join(
+                f"{p.get('protocol', 'TCP')} {p.get('port', '*')}" for p in rule.get("ports", [])
+            )
+            or "all ports"
+        )
+        for peer in rule.get("from", []) or []:
+            block = peer.get("ipBlock")
+            if block:
+                found.add((block["cidr"], ports))
+    return found
+
+
+def _path_flags(change: ObjectChange) -> list[RiskFlag]:
+    new_paths = _ip_blocks(change.new) - _ip_blocks(change.old)
+    return [
+        RiskFlag(
+            EXTERNAL_PATH, change.environment, _where(change), f"ingress from {cidr} on {ports}"
+        )
+        for cidr, ports in sorted(new_paths)
+    ]
+
+
+def _rules(body: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in ((body or {}).get("spec", {}).get("rules", []) or [])}
+
+
+def _rule_flags(change: ObjectChange) -> list[RiskFlag]:
+    before, after = _rules(change.old), _rules(change.new)
+    flags = []
+    for rule_id in sorted(before):
+        old = before[rule_id]
+        new = after.get(rule_id)
+        if new is None:
+            detail = f"{rule_id} is removed"
+        elif old.get("enabled", True) and not new.get("enabled", True):
+            detail = f"{rule_id} is disabled"
+        elif _HANDLING_STRENGTH.get(new["handling"], 0) < _HANDLING_STRENGTH.get(
+            old["handling"], 0
+        ):
+            detail = (
+                f"{rule_id} handling {old['handling']} {_HANDLING_NAME.get(old['handling'], '')} → "
+                f"{new['handling']} {_HANDLING_NAME.get(new['handling'], '')}"
+            )
+        elif old.get("attachment_required") and not new.get("attachment_required"):
+            detail = f"{rule_id} no longer requires an attachment"
+        else:
+            continue
+        flags.append(RiskFlag(RULE_RELAXED, change.environment, change.ref, detail))
+    return flags
+
+
+def _items(body: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    return {i["key"]: i for i in ((body or {}).get("spec", {}).get("items", []) or [])}
+
+
+def _province_item_flags(change: ObjectChange) -> list[RiskFlag]:
+    before, after = _items(change.old), _items(change.new)
+    flags = []
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        managed = any(i is not None and i.get("management_level") == 1 for i in (old, new))
+        if not managed:
+            continue
+        if new is None:
+            detail = f"{key} is removed"
+        elif old is None:
+            detail = f"{key} is added"
+        else:
+            changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+            detail = f"{key}: {', '.join(changed)} changed"
+        flags.append(RiskFlag(PROVINCE_ITEM, change.environment, change.ref, detail))
+    return flags

@@ -1,0 +1,154 @@
+"""Documents for the configuration service, one per stable key under ``/dfp/<environment>/``.
+
+Key layout (documented in docs/configuration-service.md):
+  /dfp/<env>/release                                  the pinned release: version and images
+  /dfp/<env>/config/<mof_div_code>                    effective configuration of one region
+  /dfp/<env>/config-items/<domain>                    item definitions: schema, default, level
+  /dfp/<env>/elements/<set_code>/<year>/<mof_div>     one element set, in the platform's row shape
+  /dfp/<env>/control-rules/<domain>                   monitoring/control rules of one domain
+  /dfp/<env>/portal/systems/<id>                      one integrated system
+  /dfp/<env>/datahub/peers/<id>                       one data hub peer
+  /dfp/<env>/datahub/interfaces/<id>                  one data hub interface
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dfctl import API_VERSION
+from dfctl.load.repo import Repo
+from dfctl.model import (
+    ConfigItemSet,
+    ControlRuleSet,
+    DatahubInterface,
+    DatahubPeer,
+    ElementSet,
+    Environment,
+    PortalSystem,
+    Release,
+)
+from dfctl.model.base import Strict
+from dfctl.render.effective import EffectiveValue
+from dfctl.render.state import ConfigDocument
+
+KEY_ROOT = "/dfp"
+
+
+def env_prefix(env: str) -> str:
+    return f"{KEY_ROOT}/{env}/"
+
+
+def _doc(key: str, kind: str, obj: Strict, spec: Any) -> ConfigDocument:
+    source = f"{obj.src.file}:{obj.src.line}"
+    return ConfigDocument(
+        key, {"apiVersion": API_VERSION, "kind": kind, "source": source, "spec": spec}, source
+    )
+
+
+def _dump(obj: Strict, exclude: set[str] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = obj.model_dump(
+        mode="json", by_alias=True, exclude_none=True, exclude=exclude
+    )
+    data.pop("apiVersion", None)
+    data.pop("kind", None)
+    return data
+
+
+def element_rows(element_set: ElementSet) -> list[dict[str, Any]]:
+    """The platform's row shape: code, name, parent, level, is_leaf, dates, enabled, …"""
+    parents = {element_set.parent_of(e.code) for e in element_set.elements}
+    rows = []
+    for element in element_set.elements:
+        row: dict[str, Any] = {
+            "code": element.code,
+            "name": element.name,
+            "parent": element_set.parent_of(element.code),
+            "level": element_set.level_of(element.code),
+            "is_leaf": element.code not in parents,
+            "start_date": element.start_date.isoformat(),
+            "end_date": element.end_date.isoformat() if element.end_date else None,
+            "enabled": element.enabled,
+            "fiscal_year": element_set.fiscal_year,
+            "mof_div_code": element_set.mof_div_code,
+        }
+        for optional in ("successor", "maps_to", "unit_level", "superior"):
+            value = getattr(element, optional)
+            if value is not None:
+                row[optional] = value
+        rows.append(row)
+    return rows
+
+
+def config_documents(
+    repo: Repo, env: Environment, effective: dict[str, dict[str, EffectiveValue]]
+) -> Iterator[ConfigDocument]:
+    prefix = env_prefix(env.name)
+    release = next(r for r in repo.of(Release) if r.version == env.release.version)
+    yield _doc(
+        prefix + "release",
+        "Release",
+        env,
+        {
+            "version": release.version,
+            "hotfixes": [h.model_dump(mode="json") for h in env.release.hotfixes],
+            "images": {c.name: c.image for c in sorted(release.components, key=lambda c: c.name)},
+        },
+    )
+    for region in env.regions:
+        values = effective.get(region.mof_div_code, {})
+        yield _doc(
+            f"{prefix}config/{region.mof_div_code}",
+            "EffectiveConfig",
+            region,
+            {
+                "mof_div_code": region.mof_div_code,
+                "name": region.name,
+                "items": {key: values[key].value for key in sorted(values)},
+                "overrides": {
+                    key: {"ticket": values[key].ticket, "source": values[key].source}
+                    for key in sorted(values)
+                    if values[key].ticket is not None
+                },
+            },
+        )
+    for item_set in repo.of(ConfigItemSet):
+        yield _doc(
+            f"{prefix}config-items/{item_set.domain}",
+            "ConfigItemSet",
+            item_set,
+            {
+                "domain": item_set.domain,
+                "items": [_dump(i) for i in sorted(item_set.items, key=lambda i: i.key)],
+            },
+        )
+    for element_set in repo.of(ElementSet):
+        yield _doc(
+            f"{prefix}elements/{element_set.set_code}/{element_set.fiscal_year}/{element_set.mof_div_code}",
+            "ElementSet",
+            element_set,
+            {**_dump(element_set, exclude={"elements"}), "elements": element_rows(element_set)},
+        )
+    for rule_set in repo.of(ControlRuleSet):
+        yield _doc(
+            f"{prefix}control-rules/{rule_set.domain}",
+            "ControlRuleSet",
+            rule_set,
+            {
+                "domain": rule_set.domain,
+                "rules": [_dump(r) for r in sorted(rule_set.rules, key=lambda r: r.id)],
+            },
+        )
+    for system in repo.of(PortalSystem):
+        if env.name in system.environments:
+            yield _doc(f"{prefix}portal/systems/{system.id}", "PortalSystem", system, _dump(system))
+    for peer in repo.of(DatahubPeer):
+        yield _doc(f"{prefix}datahub/peers/{peer.id}", "DatahubPeer", peer, _dump(peer))
+    for interface in repo.of(DatahubInterface):
+        if env.name in interface.environments:
+            yield _doc(
+                f"{prefix}datahub/interfaces/{interface.id}",
+                "DatahubInterface",
+                interface,
+                _dump(interface),
+            )

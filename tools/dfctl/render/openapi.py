@@ -1,0 +1,81 @@
+"""Offline validation of rendered objects against the Kubernetes OpenAPI schemas of the
+cluster's version, as shipped by the kubernetes-validate package (its "-strict" schemas reject
+unknown fields).
+
+Building a validator costs milliseconds and thousands of objects are checked, so validators are
+cached per (version, kind). Workload patches are partial by design (only image and replicas), so
+for them ``required`` is not enforced; types and unknown fields still are.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+from jsonschema.protocols import Validator
+from kubernetes_validate import utils as kv  # type: ignore[import-untyped]
+from referencing import Registry, Resource
+
+from dfctl.render.state import KubeObject
+
+_PatchValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"required": lambda _v, _req, _inst, _schema: iter(())}
+)
+
+
+class SchemaUnavailable(Exception):
+    """No schema ships for this Kubernetes version or kind."""
+
+
+def schema_version(kubernetes_version: str) -> str:
+    """The newest shipped schema not newer than the cluster's (as kubernetes-validate picks)."""
+    wanted = kv.major_minor(kubernetes_version)
+    if wanted > kv.latest_version():
+        raise SchemaUnavailable(
+            f"no Kubernetes {kubernetes_version} schemas ship with kubernetes-validate"
+        )
+    candidates = [v for v in kv.all_versions() if kv.major_minor(v) <= wanted]
+    if not candidates:
+        raise SchemaUnavailable(
+            f"Kubernetes {kubernetes_version} is older than every shipped schema"
+        )
+    return str(candidates[-1])
+
+
+@functools.cache
+def _validator(version: str, api_version: str, kind: str, patch: bool) -> Validator:
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    folder = f"v{version}-local-strict"
+    try:
+        schema = kv.schema_contents(
+            f"kubernetes-json-schema/{folder}/{kind.lower()}-{group_version}.json", version
+        )
+    except FileNotFoundError as exc:
+        raise SchemaUnavailable(
+            f"no schema for {api_version} {kind} in Kubernetes {version}"
+        ) from exc
+    definitions = kv.schema_contents(f"kubernetes-json-schema/{folder}/_definitions.json", version)
+    registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
+    registry = Resource.from_contents(definitions) @ registry
+    cls = _PatchValidator if patch else jsonschema.Draft202012Validator
+    validator: Validator = cls(schema, registry=registry)
+    return validator
+
+
+def validate_objects(
+    objects: list[KubeObject], versions: dict[str, str]
+) -> Iterator[tuple[KubeObject, str]]:
+    """(object, problem) for each rendered object the cluster's API would reject."""
+    for obj in objects:
+        try:
+            version = schema_version(versions[obj.cluster])
+            validator = _validator(version, obj.api_version, obj.kind, obj.patch_only)
+        except SchemaUnavailable as exc:
+            yield obj, str(exc)
+            continue
+        for error in validator.iter_errors(obj.body):
+            where = ".".join(str(p) for p in error.absolute_path) or "(object)"
+            yield obj, f"{where}: {error.message}"
