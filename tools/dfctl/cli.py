@@ -19,6 +19,7 @@ import git
 
 from dfctl import __version__
 from dfctl.diagnostics import Diagnostic, Severity
+from dfctl.render.state import DesiredState
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -97,6 +98,44 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--env", metavar="ENV", help="only this environment")
     diff.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     diff.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
+
+    for name, text in (
+        ("plan", "show what apply would change in the clusters and the configuration service"),
+        ("apply", "apply a committed revision to the clusters and the configuration service"),
+        ("drift", "show what was changed live by someone else since the last apply"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--env", required=True, metavar="ENV")
+        sub.add_argument(
+            "--kubeconfig",
+            type=Path,
+            default=None,
+            help="kubeconfig with one context per cluster, named like the cluster (default: $KUBECONFIG)",
+        )
+        sub.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
+        if name != "drift":
+            sub.add_argument(
+                "--rev", default="HEAD", metavar="REV", help="the committed revision (default HEAD)"
+            )
+        else:
+            sub.add_argument(
+                "--rev",
+                default=None,
+                metavar="REV",
+                help="compare with this revision (default: the applied one)",
+            )
+        sub.add_argument("--format", choices=["text", "json"], default="text")
+        if name == "apply":
+            sub.add_argument(
+                "--force-conflicts",
+                action="store_true",
+                help="take over fields another manager owns",
+            )
+            sub.add_argument(
+                "--allow-mass-prune",
+                action="store_true",
+                help="allow deleting more than 20%% of managed objects",
+            )
 
     explain = commands.add_parser("explain", help="show what a rule checks, with examples")
     explain.add_argument(
@@ -253,6 +292,114 @@ def cmd_diff(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
+def _desired(root: Path, rev: str, env: str, today: dt.date) -> tuple[str, DesiredState] | int:
+    """Render ``env`` at a committed revision; an exit code when it cannot be."""
+    from dfctl.load.gitsource import GitRevision, RevisionError
+    from dfctl.render import RenderError, render
+    from dfctl.validate import check_source
+
+    try:
+        source = GitRevision(root, rev)
+    except RevisionError as exc:
+        raise UsageError(str(exc)) from exc
+    repo, result = check_source(source, today)
+    if result.errors:
+        _print_failed(f"revision {rev}", result.diagnostics)
+        return EXIT_FINDINGS
+    try:
+        return source.commit.hexsha, render(repo, env)
+    except RenderError as exc:
+        if not exc.problems:
+            raise UsageError(str(exc)) from exc
+        sys.stdout.write("".join(f"{p}\n" for p in exc.problems))
+        sys.stderr.write(f"dfctl: {exc}\n")
+        return EXIT_FINDINGS
+
+
+def cmd_reconcile(args: argparse.Namespace, root: Path) -> int:
+    from dfctl.load.gitsource import GitRevision, RevisionError
+    from dfctl.model import Environment
+    from dfctl.reconcile.connect import cluster_targets
+    from dfctl.reconcile.runner import (
+        ApplyRefused,
+        applied_revision,
+        apply_plan,
+        find_drift,
+        make_plan,
+    )
+    from dfctl.report.plan import drift_json, drift_text, plan_json, plan_text
+    from dfctl.targets import TargetError
+    from dfctl.validate import check_source
+
+    today = _today(args.today)
+    try:
+        head = GitRevision(root, args.rev or "HEAD")
+        repo, _ = check_source(head, today)
+    except RevisionError as exc:
+        raise UsageError(str(exc)) from exc
+    env = next((e for e in repo.of(Environment) if e.name == args.env), None)
+    if env is None:
+        raise UsageError(f"no environment {args.env!r} at {args.rev or 'HEAD'}")
+    try:
+        targets = cluster_targets(env, args.kubeconfig)
+        rev = args.rev
+        if args.command == "drift" and rev is None:
+            rev = applied_revision(targets) or "HEAD"
+        desired = _desired(root, rev or "HEAD", args.env, today)
+        if isinstance(desired, int):
+            return desired
+        revision, state = desired
+        if args.command == "drift":
+            items = find_drift(state, targets)
+            render_drift = drift_json if args.format == "json" else drift_text
+            sys.stdout.write(render_drift(state.environment, revision, items))
+            return EXIT_DRIFT if items else EXIT_OK
+        plan = make_plan(state, revision, targets)
+        sys.stdout.write((plan_json if args.format == "json" else plan_text)(plan))
+        if args.command == "plan":
+            return EXIT_FINDINGS if plan.errors else EXIT_OK
+        progress = _terminal_progress_actions(len(plan.actions)) if sys.stderr.isatty() else None
+        marker = apply_plan(
+            plan,
+            targets,
+            force_conflicts=args.force_conflicts,
+            allow_mass_prune=args.allow_mass_prune,
+            progress=progress,
+        )
+    except ApplyRefused as exc:
+        sys.stderr.write(f"dfctl: apply refused: {exc}\n")
+        return EXIT_FINDINGS
+    except TargetError as exc:
+        sys.stderr.write(f"dfctl: {args.command} failed: {exc}\n")
+        if args.command == "apply":
+            sys.stderr.write(
+                "dfctl: the applied-revision markers were not moved; re-run apply to converge\n"
+            )
+        return EXIT_FINDINGS
+    sys.stderr.write(
+        f"dfctl: applied {len(plan.actions)} changes to {args.env} at {marker.revision[:12]}; markers moved\n"
+    )
+    return EXIT_OK
+
+
+def _terminal_progress_actions(total: int):  # type: ignore[no-untyped-def]
+    done = 0
+
+    def show(message: str) -> None:
+        nonlocal done
+        done += 1
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:60]:60}"
+        )
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
 def cmd_fmt(args: argparse.Namespace, root: Path) -> int:
     from dfctl.fmt import format_paths
     from dfctl.report.diagnostics import as_text
@@ -314,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_render(args, root)
         if args.command == "diff":
             return cmd_diff(args, root)
+        if args.command in ("plan", "apply", "drift"):
+            return cmd_reconcile(args, root)
         if args.command == "fmt":
             return cmd_fmt(args, root)
         if args.command == "schemas":

@@ -16,10 +16,19 @@ KIND_DEPENDS: dict[str, frozenset[str]] = {
     "Namespace": frozenset({"Namespace", "Cluster", "Environment", "Release"}),
     "TdsqlInventory": frozenset({"TdsqlInventory", "Environment"}),
     "PortalSystem": frozenset({"PortalSystem", "Environment", "Namespace", "DatahubPeer"}),
-    "AccessPolicy": frozenset({"AccessPolicy", "PortalSystem", "DatahubPeer", "Namespace", "Environment"}),
+    "AccessPolicy": frozenset(
+        {"AccessPolicy", "PortalSystem", "DatahubPeer", "Namespace", "Environment"}
+    ),
     "DatahubPeer": frozenset({"DatahubPeer", "PortalSystem"}),
     "DatahubInterface": frozenset(
-        {"DatahubInterface", "PortalSystem", "DatahubPeer", "ElementSet", "AccessPolicy", "Environment"}
+        {
+            "DatahubInterface",
+            "PortalSystem",
+            "DatahubPeer",
+            "ElementSet",
+            "AccessPolicy",
+            "Environment",
+        }
     ),
     "ApprovalPolicy": frozenset({"ApprovalPolicy"}),
 }

@@ -72,7 +72,9 @@ def _register(rule: Rule) -> None:
     RULES[rule.id] = rule
 
 
-def repo_rule(rule_id: str, severity: Severity = Severity.ERROR) -> Callable[[RepoCheck], RepoCheck]:
+def repo_rule(
+    rule_id: str, severity: Severity = Severity.ERROR
+) -> Callable[[RepoCheck], RepoCheck]:
     def register(check: RepoCheck) -> RepoCheck:
         _register(Rule(rule_id, severity, "repo", inspect.cleandoc(check.__doc__ or ""), check))
         return check
@@ -80,7 +82,9 @@ def repo_rule(rule_id: str, severity: Severity = Severity.ERROR) -> Callable[[Re
     return register
 
 
-def file_rule(rule_id: str, severity: Severity = Severity.ERROR) -> Callable[[FileCheckFn], FileCheckFn]:
+def file_rule(
+    rule_id: str, severity: Severity = Severity.ERROR
+) -> Callable[[FileCheckFn], FileCheckFn]:
     def register(check: FileCheckFn) -> FileCheckFn:
         _register(Rule(rule_id, severity, "file", inspect.cleandoc(check.__doc__ or ""), check))
         return check
@@ -110,7 +114,12 @@ def run_file_rules(document: YamlDocument) -> Iterator[Diagnostic]:
             for raw in rule.check(document):  # type: ignore[arg-type]
                 assert isinstance(raw, RawFinding)
                 yield Diagnostic(
-                    document.path, raw.line, raw.column, rule.id, raw.severity or rule.severity, raw.message
+                    document.path,
+                    raw.line,
+                    raw.column,
+                    rule.id,
+                    raw.severity or rule.severity,
+                    raw.message,
                 )
 
 

@@ -1,0 +1,1 @@
+"""Reconciling live systems with the desired state: plans, targets, apply, drift."""

@@ -1,0 +1,258 @@
+"""Plan, apply and drift for one Kubernetes cluster.
+
+Live state is read with one LIST per kind (the managed-by label selects dfctl's objects; the
+installer's Deployments are listed once for the whole cluster and matched by name). Apply is
+server-side apply with field manager ``dfctl``, in dependency order, a few requests at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from dfctl.reconcile.normalize import compare, managers_of
+from dfctl.reconcile.plan import Action, TargetPlan
+from dfctl.reconcile.target import DriftItem, Marker, Progress
+from dfctl.render.state import (
+    KIND_ORDER,
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    SOURCE_ANNOTATION,
+    DesiredState,
+)
+from dfctl.targets import ConflictError, TargetError
+from dfctl.targets.kube import KubeClient
+
+MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
+LISTED_KINDS = ("Namespace", "LimitRange", "ResourceQuota", "NetworkPolicy", "ConfigMap")
+MARKER_NAMESPACE = "dfctl-system"
+MARKER_NAME = "dfctl-applied"
+CONCURRENCY = 8
+
+Key = tuple[str, str, str]  # kind, namespace, name
+
+
+def key_of(body: dict[str, Any]) -> Key:
+    meta = body["metadata"]
+    return (body["kind"], meta.get("namespace", "") or "", meta["name"])
+
+
+def ref_of(key: Key) -> str:
+    kind, namespace, name = key
+    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+
+
+@dataclass
+class LiveCluster:
+    managed: dict[Key, dict[str, Any]]
+    deployments: dict[Key, dict[str, Any]]
+    reads: int
+
+
+class ClusterTarget:
+    def __init__(self, client: KubeClient) -> None:
+        self.client = client
+        self.name = client.cluster
+
+    # -- reading -------------------------------------------------------------------------------
+    def read_live(self) -> LiveCluster:
+        before = sum(self.client.requests.values())
+        managed: dict[Key, dict[str, Any]] = {}
+        for kind in LISTED_KINDS:
+            for item in self.client.list(kind, MANAGED_SELECTOR):
+                managed[key_of(item)] = item
+        deployments = {key_of(d): d for d in self.client.list("Deployment")}
+        return LiveCluster(managed, deployments, sum(self.client.requests.values()) - before)
+
+    # -- planning ------------------------------------------------------------------------------
+    def plan(self, state: DesiredState) -> TargetPlan:
+        desired = state.objects_in(self.name)
+        live = self.read_live()
+        actions: list[Action] = []
+        errors: list[str] = []
+        wanted: set[Key] = set()
+        for obj in desired:
+            key = key_of(obj.body)
+            wanted.add(key)
+            if obj.patch_only:
+                current = live.deployments.get(key)
+                if current is None:
+                    errors.append(
+                        f"{obj.ref} does not exist; the platform installer creates it, dfctl only sets "
+                        f"its image and replicas ({obj.source})"
+                    )
+                    continue
+                names = [
+                    c.get("name")
+                    for c in current.get("spec", {})
+                    .get("template", {})
+                    .get("spec", {})
+                    .get("containers", [])
+                ]
+                if obj.name not in names:
+                    errors.append(
+                        f"{obj.ref} has no container named {obj.name!r} (it has {', '.join(map(str, names))})"
+                    )
+                    continue
+            else:
+                current = live.managed.get(key)
+            if current is None:
+                actions.append(
+                    Action(self.name, "create", obj.kind, obj.ref, (), obj.body, None, obj.source)
+                )
+                continue
+            changes = compare(obj.body, current)
+            if changes:
+                version = current.get("metadata", {}).get("resourceVersion")
+                actions.append(
+                    Action(
+                        self.name,
+                        "update",
+                        obj.kind,
+                        obj.ref,
+                        tuple(changes),
+                        obj.body,
+                        version,
+                        obj.source,
+                        obj.patch_only,
+                    )
+                )
+        deleted_namespaces = {
+            name
+            for kind, _ns, name in live.managed
+            if kind == "Namespace" and (kind, "", name) not in wanted
+        }
+        for key, current in sorted(live.managed.items(), key=lambda kv: _delete_order(kv[0])):
+            if key in wanted:
+                continue
+            kind, namespace, _name = key
+            if namespace and namespace in deleted_namespaces:
+                continue  # goes with its namespace
+            if kind == "Namespace":
+                holding = self._workloads_in(key[2], live)
+                if holding:
+                    errors.append(
+                        f"namespace {key[2]} is no longer in the repository but still holds {holding}; "
+                        "dfctl never deletes a namespace with workloads it does not manage"
+                    )
+                    continue
+            source = current.get("metadata", {}).get("annotations", {}).get(SOURCE_ANNOTATION, "")
+            actions.append(Action(self.name, "delete", kind, ref_of(key), (), None, None, source))
+        return TargetPlan(self.name, tuple(actions), tuple(errors), len(live.managed), live.reads)
+
+    def _workloads_in(self, namespace: str, live: LiveCluster) -> str:
+        deployments = [k for k in live.deployments if k[1] == namespace]
+        pods = self.client.list("Pod", namespace=namespace)
+        parts = []
+        if deployments:
+            parts.append(f"{len(deployments)} deployments")
+        if pods:
+            parts.append(f"{len(pods)} pods")
+        return " and ".join(parts)
+
+    # -- applying ------------------------------------------------------------------------------
+    def apply(
+        self, plan: TargetPlan, force_conflicts: bool = False, progress: Progress | None = None
+    ) -> None:
+        writes = [a for a in plan.actions if a.op != "delete"]
+        deletes = [a for a in plan.actions if a.op == "delete"]
+        phases: dict[int, list[Action]] = {}
+        for action in writes:
+            phases.setdefault(KIND_ORDER.get(action.kind, 99), []).append(action)
+        for order in sorted(phases):
+            self._run(phases[order], lambda a: self._write(a, force_conflicts), progress)
+        # children before their namespace
+        for kind in sorted({a.kind for a in deletes}, key=lambda k: -KIND_ORDER.get(k, 99)):
+            self._run([a for a in deletes if a.kind == kind], self._delete, progress)
+
+    def _write(self, action: Action, force: bool) -> None:
+        assert action.desired is not None
+        self.client.apply(action.desired, force=force)
+
+    def _delete(self, action: Action) -> None:
+        kind, rest = action.ref.split(" ", 1)
+        namespace, _, name = rest.rpartition("/")
+        self.client.delete(kind, namespace or None, name)
+
+    def _run(
+        self, actions: list[Action], work: Callable[[Action], None], progress: Progress | None
+    ) -> None:
+        failures: list[str] = []
+        managers: list[str] = []
+
+        def one(action: Action) -> None:
+            try:
+                work(action)
+            except ConflictError as exc:
+                failures.append(f"{action.ref}: {exc}")
+                managers.extend(exc.managers)
+            except TargetError as exc:
+                failures.append(f"{action.ref}: {exc}")
+            if progress is not None:
+                progress(f"{self.name}: {action.op} {action.ref}")
+
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            list(pool.map(one, actions))
+        if failures:
+            shown = "\n  ".join(sorted(failures)[:20])
+            more = f"\n  … and {len(failures) - 20} more" if len(failures) > 20 else ""
+            if managers:
+                raise ConflictError(
+                    f"{len(failures)} writes failed:\n  {shown}{more}", sorted(set(managers))
+                )
+            raise TargetError(f"{len(failures)} writes failed:\n  {shown}{more}")
+
+    # -- the applied-revision marker -------------------------------------------------------------
+    def read_marker(self) -> Marker | None:
+        found = self.client.get("ConfigMap", MARKER_NAMESPACE, MARKER_NAME)
+        return Marker.from_data(found.get("data", {}) or {}) if found else None
+
+    def write_marker(self, marker: Marker) -> None:
+        part_of = {"app.kubernetes.io/part-of": "dfctl"}
+        self.client.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": MARKER_NAMESPACE, "labels": part_of},
+            }
+        )
+        self.client.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": MARKER_NAME, "namespace": MARKER_NAMESPACE, "labels": part_of},
+                "data": marker.as_data(),
+            },
+            force=True,
+        )
+
+    # -- drift ---------------------------------------------------------------------------------
+    def drift(self, state: DesiredState) -> list[DriftItem]:
+        desired = state.objects_in(self.name)
+        live = self.read_live()
+        found: list[DriftItem] = []
+        wanted: set[Key] = set()
+        for obj in desired:
+            key = key_of(obj.body)
+            wanted.add(key)
+            current = (live.deployments if obj.patch_only else live.managed).get(key)
+            if current is None:
+                found.append(DriftItem(self.name, obj.ref, "missing"))
+                continue
+            changes = compare(obj.body, current)
+            if changes:
+                owners = sorted(
+                    {m for c in changes for m in managers_of(current, c.path)} - {"dfctl"}
+                )
+                found.append(
+                    DriftItem(self.name, obj.ref, "changed", tuple(changes), tuple(owners))
+                )
+        for key in sorted(set(live.managed) - wanted):
+            found.append(DriftItem(self.name, ref_of(key), "unexpected"))
+        return found
+
+
+def _delete_order(key: Key) -> tuple[int, str, str]:
+    return (-KIND_ORDER.get(key[0], 99), key[1], key[2])

@@ -1,0 +1,69 @@
+"""Plan and apply an environment across all its targets; the marker moves only when all succeed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dfctl.reconcile.plan import Plan, seal
+from dfctl.reconcile.target import DriftItem, Marker, Progress, Target
+from dfctl.render.state import DesiredState
+
+MASS_PRUNE_SHARE = 0.2
+
+
+class ApplyRefused(Exception):
+    """The plan may not be applied as it is; the message says why and what to do."""
+
+
+def make_plan(state: DesiredState, revision: str, targets: Sequence[Target]) -> Plan:
+    return seal(state.environment, revision, [t.plan(state) for t in targets])
+
+
+def check_applicable(plan: Plan, allow_mass_prune: bool = False) -> None:
+    if plan.errors:
+        raise ApplyRefused("the plan has errors:\n  " + "\n  ".join(plan.errors))
+    if plan.managed and plan.deletes > MASS_PRUNE_SHARE * plan.managed and not allow_mass_prune:
+        raise ApplyRefused(
+            f"the plan deletes {plan.deletes} of {plan.managed} managed objects "
+            f"(more than {MASS_PRUNE_SHARE:.0%}); re-run with --allow-mass-prune if that is intended"
+        )
+
+
+def apply_plan(
+    plan: Plan,
+    targets: Sequence[Target],
+    *,
+    force_conflicts: bool = False,
+    allow_mass_prune: bool = False,
+    progress: Progress | None = None,
+) -> Marker:
+    """Apply every target's part of ``plan``; then, and only then, move every marker.
+
+    Raises ApplyRefused before writing anything, or TargetError when a write fails (the markers
+    are left as they were, so the next run starts from the last good revision and converges).
+    """
+    check_applicable(plan, allow_mass_prune)
+    by_name = {t.name: t for t in targets}
+    for part in plan.targets:
+        if part.actions:
+            by_name[part.target].apply(part, force_conflicts=force_conflicts, progress=progress)
+    marker = Marker.now(plan.environment, plan.revision, plan.digest)
+    for target in targets:
+        target.write_marker(marker)
+    return marker
+
+
+def find_drift(state: DesiredState, targets: Sequence[Target]) -> list[DriftItem]:
+    found: list[DriftItem] = []
+    for target in targets:
+        found.extend(target.drift(state))
+    return found
+
+
+def applied_revision(targets: Sequence[Target]) -> str | None:
+    """The revision every target's marker names, or None when they disagree or none exists."""
+    revisions = set()
+    for target in targets:
+        marker = target.read_marker()
+        revisions.add(marker.revision if marker else None)
+    return revisions.pop() if len(revisions) == 1 else None

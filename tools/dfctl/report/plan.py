@@ -1,0 +1,104 @@
+"""Render plans and drift for people (text) and for scripts (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from dfctl.reconcile.plan import Plan
+from dfctl.reconcile.target import DriftItem
+
+_SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = (
+        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    )
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+def plan_text(plan: Plan) -> str:
+    lines = [f"plan {plan.environment} at {plan.revision[:12]} (digest {plan.digest[:12]})"]
+    for part in plan.targets:
+        counts = Counter(a.op for a in part.actions)
+        lines.append(
+            f"{part.target}: {counts['create']} to create, {counts['update']} to update, "
+            f"{counts['delete']} to delete ({part.managed} managed now, {part.reads} reads)"
+        )
+        for action in part.actions:
+            lines.append(
+                f"  {_SYMBOL[action.op]} {action.ref}"
+                + (f"  ({action.source})" if action.source else "")
+            )
+            for field in action.fields:
+                lines.append(f"      {field.path}: {_value(field.old)} → {_value(field.new)}")
+        for error in part.errors:
+            lines.append(f"  ! {error}")
+    if plan.is_empty() and not plan.errors:
+        lines.append("no changes: live state matches the desired state")
+    return "\n".join(lines) + "\n"
+
+
+def plan_json(plan: Plan) -> str:
+    data = {
+        "environment": plan.environment,
+        "revision": plan.revision,
+        "digest": plan.digest,
+        "targets": [
+            {
+                "target": part.target,
+                "managed": part.managed,
+                "reads": part.reads,
+                "errors": list(part.errors),
+                "actions": [
+                    {
+                        "op": a.op,
+                        "kind": a.kind,
+                        "ref": a.ref,
+                        "source": a.source,
+                        "fields": [
+                            {"op": f.op, "path": f.path, "live": f.old, "desired": f.new}
+                            for f in a.fields
+                        ],
+                    }
+                    for a in part.actions
+                ],
+            }
+            for part in plan.targets
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def drift_text(environment: str, revision: str, items: list[DriftItem]) -> str:
+    if not items:
+        return f"no drift in {environment}: live state matches {revision[:12]}\n"
+    lines = [f"drift in {environment} against {revision[:12]}: {len(items)} objects"]
+    for item in items:
+        owners = f" (changed by {', '.join(item.managers)})" if item.managers else ""
+        lines.append(f"{item.target}: {item.ref}: {item.problem}{owners}")
+        for field in item.fields:
+            lines.append(f"    {field.path}: live {_value(field.old)}, desired {_value(field.new)}")
+    return "\n".join(lines) + "\n"
+
+
+def drift_json(environment: str, revision: str, items: list[DriftItem]) -> str:
+    data = {
+        "environment": environment,
+        "revision": revision,
+        "drift": [
+            {
+                "target": i.target,
+                "ref": i.ref,
+                "problem": i.problem,
+                "managers": list(i.managers),
+                "fields": [{"path": f.path, "live": f.old, "desired": f.new} for f in i.fields],
+            }
+            for i in items
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
