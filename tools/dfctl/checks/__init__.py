@@ -9,6 +9,7 @@ from dfctl.checks import (  # noqa: F401  (imported to register their rules)
     loader_rules,
     references,
     releases,
+    schema_line,
     secrets,
     sysconfig,
 )

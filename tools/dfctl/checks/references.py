@@ -191,13 +191,13 @@ def _portal_refs(ctx: CheckContext) -> Iterator[Finding]:
                         key=f"regions[{index}]",
                         message=f"region {quote(region)} is not served by {shown}",
                     )
-        namespace = system.network.namespace
-        if namespace is not None and namespace not in namespaces:
-            yield Finding(
-                where=system.network,
-                key="namespace",
-                message=f"namespace {quote(namespace)} is not defined in cloud/namespaces/",
-            )
+        for stage, namespace in system.network.namespaces.items():
+            if namespace not in namespaces:
+                yield Finding(
+                    where=system.network,
+                    key="namespaces",
+                    message=f"{stage} namespace {quote(namespace)} is not defined in cloud/namespaces/",
+                )
 
 
 def _access_policy_refs(ctx: CheckContext) -> Iterator[Finding]:
@@ -258,6 +258,7 @@ def _endpoint_refs(
 def _interface_refs(ctx: CheckContext) -> Iterator[Finding]:
     parties = ctx.repo.names(PortalSystem) | ctx.repo.names(DatahubPeer)
     policies = ctx.repo.names(AccessPolicy)
+    loaded_policies = {p.id: p for p in ctx.repo.of(AccessPolicy)}
     environments = ctx.repo.names(Environment)
     set_codes = {identity.split("/", 1)[0] for identity in ctx.repo.names(ElementSet)}
     for interface in ctx.repo.of(DatahubInterface):
@@ -276,13 +277,22 @@ def _interface_refs(ctx: CheckContext) -> Iterator[Finding]:
                     key=f"element_sets[{index}]",
                     message=f"element set {quote(set_code)} is not defined in standards/elements/",
                 )
-        if interface.access_policy is not None and interface.access_policy not in policies:
-            yield Finding(
-                where=interface,
-                key="access_policy",
-                message=f"access policy {quote(interface.access_policy)} is not defined in "
-                "portal/access-policies/",
-            )
+        for stage, policy_id in interface.access_policies.items():
+            policy = loaded_policies.get(policy_id)
+            if policy_id not in policies:
+                yield Finding(
+                    where=interface,
+                    key="access_policies",
+                    message=f"{stage} access policy {quote(policy_id)} is not defined in "
+                    "portal/access-policies/",
+                )
+            elif policy is not None and policy.environment != stage:
+                yield Finding(
+                    where=interface,
+                    key="access_policies",
+                    message=f"{stage} access policy {quote(policy_id)} opens a path in "
+                    f"{policy.environment}, not in {stage}",
+                )
         for index, name in enumerate(interface.environments):
             if name not in environments:
                 yield Finding(

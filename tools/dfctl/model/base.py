@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from array import array
+from collections.abc import Mapping
+from itertools import chain
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
@@ -68,29 +71,55 @@ ManagementLevel = Annotated[
 
 
 class Source:
-    """Where a model object was written: its own position and, per key, where the value starts."""
+    """Where a model object was written: its own position and, per key, where the value starts.
 
-    __slots__ = ("column", "file", "keys", "line")
+    A province-sized repository has a quarter of a million of these, so they are kept small: the
+    key names are one tuple shared by every object written with the same keys, and the
+    positions are packed into an array of four unsigned ints per key (key line, key column,
+    value line, value column) instead of a dict of tuples of int objects.
+    """
+
+    __slots__ = ("_names", "_positions", "column", "file", "line")
 
     def __init__(
-        self, file: str, line: int, column: int, keys: dict[str, tuple[int, int, int, int]]
+        self, file: str, line: int, column: int, keys: Mapping[str, tuple[int, int, int, int]]
     ) -> None:
         self.file = file
         self.line = line
         self.column = column
-        self.keys = keys
+        names = tuple(keys)
+        self._names = _SHARED_NAMES.setdefault(names, names)
+        self._positions = array("I", chain.from_iterable(keys.values()))
+
+    @property
+    def keys(self) -> dict[str, tuple[int, int, int, int]]:
+        """Key -> (key line, key column, value line, value column), built on each call."""
+        p = self._positions
+        return {name: (p[i * 4], p[i * 4 + 1], p[i * 4 + 2], p[i * 4 + 3]) for i, name in enumerate(self._names)}
+
+    def _slot(self, key: str) -> int:
+        try:
+            return self._names.index(key) * 4
+        except ValueError:
+            return -1
 
     def at(self, key: str | None = None) -> tuple[int, int]:
         """Line and column of ``key``'s value, or of the object itself when absent."""
         if key is not None:
-            found = self.keys.get(key)
-            if found is not None:
-                return found[2], found[3]
+            slot = self._slot(key)
+            if slot >= 0:
+                return self._positions[slot + 2], self._positions[slot + 3]
         return self.line, self.column
 
     def key_at(self, key: str) -> tuple[int, int]:
-        found = self.keys.get(key)
-        return (found[0], found[1]) if found is not None else (self.line, self.column)
+        slot = self._slot(key)
+        if slot >= 0:
+            return self._positions[slot], self._positions[slot + 1]
+        return self.line, self.column
+
+
+# key-name tuples shared by all Sources with the same keys (a few hundred distinct ones)
+_SHARED_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 _NOWHERE = Source("<unknown>", 1, 1, {})

@@ -42,8 +42,8 @@ class DatahubInterface(Document):
     element_sets: list[str] = Field(
         default_factory=list, description="set codes whose codes it carries"
     )
-    access_policy: str | None = Field(
-        default=None, description="the AccessPolicy that opens its path"
+    access_policies: dict[Stage, str] = Field(
+        default_factory=dict, description="the AccessPolicy that opens its path, per stage"
     )
     environments: list[Stage] = Field(min_length=1)
     owner: Text

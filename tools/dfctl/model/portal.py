@@ -15,7 +15,9 @@ class Menu(Strict):
 
 
 class SystemNetwork(Strict):
-    namespace: str | None = Field(default=None, description="platform systems: their namespace")
+    namespaces: dict[Stage, str] = Field(
+        default_factory=dict, description="platform systems: their namespace in each stage"
+    )
     cidrs: list[str] = Field(default_factory=list, description="systems outside the cluster")
 
 

@@ -219,7 +219,7 @@ def network_policies(
         if endpoint_ns is not None:
             return endpoint_ns
         system = systems.get(endpoint_system or "")
-        return system.network.namespace if system is not None else None
+        return system.network.namespaces.get(env.name) if system is not None else None
 
     def peers_of(policy: AccessPolicy) -> list[dict[str, Any]]:
         src = policy.source
@@ -234,14 +234,9 @@ def network_policies(
                 }
             ]
         system = systems.get(src.system or "")
-        if system is not None and system.network.namespace is not None:
-            return [
-                {
-                    "namespaceSelector": {
-                        "matchLabels": {"kubernetes.io/metadata.name": system.network.namespace}
-                    }
-                }
-            ]
+        own = system.network.namespaces.get(env.name) if system is not None else None
+        if own is not None:
+            return [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": own}}}]
         cidrs = (
             system.network.cidrs
             if system is not None
@@ -269,9 +264,10 @@ def network_policies(
         )
 
     for interface in sorted(repo.of(DatahubInterface), key=lambda i: i.id):
-        if env.name not in interface.environments or interface.access_policy is None:
+        policy_id = interface.access_policies.get(env.name)
+        if env.name not in interface.environments or policy_id is None:
             continue
-        hub_policy = policies.get(interface.access_policy)
+        hub_policy = policies.get(policy_id)
         outside = interface.provider if interface.direction == "inbound" else interface.consumer
         peer = peers.get(outside)
         if hub_policy is None or peer is None or not peer.cidrs or hub_policy.environment != env.name:
