@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from dfctl.checks.quantity import (
+from dfctl.quantity import (
     MAX_DIGITS,
     MAX_EXPONENT,
     Format,

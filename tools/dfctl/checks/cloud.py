@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterator
 from fractions import Fraction
 
-from dfctl.checks.quantity import Quantity, QuantityError, format_quantity, parse_quantity
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
 from dfctl.model import Cluster, Namespace
 from dfctl.model.base import Strict
+from dfctl.quantity import Quantity, QuantityError, format_quantity, parse_quantity
 
 PRODUCTION = "production"
 MIN_PRODUCTION_REPLICAS = 2

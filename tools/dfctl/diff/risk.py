@@ -8,7 +8,7 @@ from typing import Any
 from dfctl.diff.review import CONFIG_SERVICE, ObjectChange, RiskFlag
 from dfctl.load.repo import Repo
 from dfctl.model import Environment
-from dfctl.checks.quantity import QuantityError, parse_quantity
+from dfctl.quantity import QuantityError, parse_quantity
 
 PRODUCTION = "production"
 SCALE = "scale"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dfctl.checks.quantity import QuantityError, parse_quantity
 from dfctl.diff.fields import FieldChange, diff_values, join
+from dfctl.quantity import QuantityError, parse_quantity
 
 FIELD_MANAGER = "dfctl"
 
