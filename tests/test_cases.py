@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from dfctl.cli import main
 
 CASES = Path(__file__).parent / "cases"
@@ -19,7 +18,11 @@ CASE_DIRS = sorted(p.parent for p in CASES.glob("*/*/expected.txt"))
 
 def run_case(case: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     args_file = case / "args.txt"
-    extra = [line for line in args_file.read_text(encoding="utf-8").splitlines() if line.strip()] if args_file.exists() else []
+    extra = (
+        [line for line in args_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if args_file.exists()
+        else []
+    )
     if not any(a.startswith("--today") for a in extra):
         extra += ["--today", "2026-11-27"]
     code = main(["--repo", str(case / "repo"), "validate", *extra])

@@ -29,7 +29,9 @@ class Diagnostic:
 
     def __post_init__(self) -> None:
         if self.line < 1 or self.column < 1:
-            raise ValueError(f"positions are 1-based, got {self.line}:{self.column} for {self.rule}")
+            raise ValueError(
+                f"positions are 1-based, got {self.line}:{self.column} for {self.rule}"
+            )
 
     def as_dict(self) -> dict[str, str | int]:
         return {

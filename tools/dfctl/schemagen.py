@@ -16,7 +16,9 @@ def render_schemas() -> dict[str, str]:
     for kind, info in KINDS.items():
         schema = info.model.model_json_schema(by_alias=True, mode="validation")
         schema = {"$schema": SCHEMA_DIALECT, "$id": f"dfp.config/v1/{kind}", **schema}
-        rendered[info.schema_file] = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        rendered[info.schema_file] = (
+            json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        )
     return rendered
 
 

@@ -132,7 +132,10 @@ loader_rule(
 )
 loader_rule(
     yamlread.RULE_CONTROL,
-    """No control characters (other than tab and newline) anywhere in a file.
+    """No control or invisible line-breaking characters: only tab, LF and CRLF line ends.
+
+    Rejected: C0/C1 control characters (NUL, backspace …), a lone CR, U+2028/U+2029 (they shift
+    line numbers between tools) and a byte-order mark anywhere but at the start.
 
     Passing:
         name: 行政运行

@@ -14,7 +14,7 @@ class RevisionError(Exception):
 
 
 class GitRevision:
-    """The data files as they are at ``rev``, for a work tree at ``root`` inside a git repository."""
+    """The data files as they are at ``rev``, for a work tree at ``root`` inside a git repo."""
 
     def __init__(self, root: str | Path, rev: str) -> None:
         try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -19,6 +21,28 @@ T = TypeVar("T", bound=Document)
 FileCheck = Callable[[YamlDocument], Iterable[Diagnostic]]
 
 _YAML_SUFFIXES = (".yaml", ".yml")
+
+_COLLECT_EVERY = 32
+"""Files loaded between two young-generation collections while automatic collection is paused."""
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Switch off Python's automatic garbage collection for a bulk load or check.
+
+    A province-sized repository keeps a few million small objects alive, and every automatic
+    full collection walks all of them again: that was a third of the CPU time of `validate`.
+    What is loaded holds no reference cycles, so reference counting frees it; the few cycles
+    that parsing a file leaves behind are freed by a young-generation collection every
+    ``_COLLECT_EVERY`` files (see `load_repo`), which looks at recent objects only.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class FileSource(Protocol):
@@ -122,32 +146,40 @@ def load_repo(
     if only is not None:
         paths = [p for p in paths if p in only]
     repo.paths = paths
-    for done, path in enumerate(paths, start=1):
-        if progress is not None:
-            progress(done, len(paths))
-        if kind_for_path(path) is None and path not in ROOT_FILES:
-            repo.diagnostics.append(
-                Diagnostic(
-                    path,
-                    1,
-                    1,
-                    RULE_FOLDER,
-                    Severity.ERROR,
-                    "no kind of file lives in this folder; the folders are: "
-                    + ", ".join(info.folder for info in KINDS.values()),
-                )
-            )
-            continue
-        result = read_yaml(path, source.read(path))
-        repo.diagnostics.extend(result.diagnostics)
-        if result.document is None:
-            continue
-        if file_checks is not None:
-            repo.diagnostics.extend(file_checks(result.document))
-        model, problems = check_structure(result.document)
-        repo.diagnostics.extend(problems)
-        if model is None:
-            _remember_unreadable(repo, result.document.root)
-        else:
-            repo.add(path, model)
+    with paused_gc():
+        for done, path in enumerate(paths, start=1):
+            if progress is not None:
+                progress(done, len(paths))
+            if done % _COLLECT_EVERY == 0:
+                gc.collect(0)
+            _load_file(repo, source, path, file_checks)
     return repo
+
+
+def _load_file(repo: Repo, source: FileSource, path: str, file_checks: FileCheck | None) -> None:
+    """Read, parse and model one file into ``repo``; the raw tree is dropped on return."""
+    if kind_for_path(path) is None and path not in ROOT_FILES:
+        repo.diagnostics.append(
+            Diagnostic(
+                path,
+                1,
+                1,
+                RULE_FOLDER,
+                Severity.ERROR,
+                "no kind of file lives in this folder; the folders are: "
+                + ", ".join(info.folder for info in KINDS.values()),
+            )
+        )
+        return
+    result = read_yaml(path, source.read(path))
+    repo.diagnostics.extend(result.diagnostics)
+    if result.document is None:
+        return
+    if file_checks is not None:
+        repo.diagnostics.extend(file_checks(result.document))
+    model, problems = check_structure(result.document)
+    repo.diagnostics.extend(problems)
+    if model is None:
+        _remember_unreadable(repo, result.document.root)
+    else:
+        repo.add(path, model)

@@ -11,7 +11,8 @@ from dfctl.diagnostics import Diagnostic, Severity
 
 def as_text(diagnostics: Sequence[Diagnostic]) -> str:
     return "".join(
-        f"{d.file}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}\n" for d in diagnostics
+        f"{d.file}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}\n"
+        for d in diagnostics
     )
 
 
@@ -49,8 +50,12 @@ def as_sarif(diagnostics: Sequence[Diagnostic]) -> str:
                         "rules": [
                             {
                                 "id": rule_id,
-                                "shortDescription": {"text": RULES[rule_id].summary if rule_id in RULES else rule_id},
-                                "fullDescription": {"text": RULES[rule_id].doc if rule_id in RULES else rule_id},
+                                "shortDescription": {
+                                    "text": RULES[rule_id].summary if rule_id in RULES else rule_id
+                                },
+                                "fullDescription": {
+                                    "text": RULES[rule_id].doc if rule_id in RULES else rule_id
+                                },
                             }
                             for rule_id in used
                         ],
