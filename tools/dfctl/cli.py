@@ -13,13 +13,16 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import git
 
 from dfctl import __version__
 from dfctl.diagnostics import Diagnostic, Severity
-from dfctl.render.state import DesiredState
+
+if TYPE_CHECKING:
+    from dfctl.render.state import DesiredState
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -112,6 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help="kubeconfig with one context per cluster, named like the cluster (default: $KUBECONFIG)",
         )
+        sub.add_argument(
+            "--etcd-endpoints",
+            metavar="URL[,URL]",
+            default=None,
+            help="configuration-service (etcd) endpoints, instead of the environment's",
+        )
+        sub.add_argument(
+            "--etcd-credentials",
+            type=Path,
+            default=None,
+            metavar="FILE",
+            help="file of DFCTL_ETCD_USER/_PASSWORD/_CA/_CERT/_KEY=value lines, kept outside the "
+            "repository (default: those environment variables)",
+        )
         sub.add_argument("--today", type=_date, default=None, help=argparse.SUPPRESS)
         if name != "drift":
             sub.add_argument(
@@ -147,6 +164,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schemas.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 when schemas/ is stale"
+    )
+
+    sandbox = commands.add_parser(
+        "sandbox", help="run local Kubernetes control planes to try plans and applies against"
+    )
+    sandbox.add_argument("action", choices=["up", "down", "status"])
+    sandbox.add_argument(
+        "--name",
+        action="append",
+        dest="names",
+        metavar="NAME",
+        help="a cluster to start (repeatable; default: one named `sandbox`)",
+    )
+    sandbox.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for the state, logs and kubeconfig (default: ~/.cache/dfctl/sandbox)",
+    )
+    sandbox.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for each start-up step"
     )
     return parser
 
@@ -319,7 +358,7 @@ def _desired(root: Path, rev: str, env: str, today: dt.date) -> tuple[str, Desir
 def cmd_reconcile(args: argparse.Namespace, root: Path) -> int:
     from dfctl.load.gitsource import GitRevision, RevisionError
     from dfctl.model import Environment
-    from dfctl.reconcile.connect import cluster_targets
+    from dfctl.reconcile.connect import cluster_targets, config_service_targets, etcd_credentials
     from dfctl.reconcile.runner import (
         ApplyRefused,
         applied_revision,
@@ -329,6 +368,7 @@ def cmd_reconcile(args: argparse.Namespace, root: Path) -> int:
     )
     from dfctl.report.plan import drift_json, drift_text, plan_json, plan_text
     from dfctl.targets import TargetError
+    from dfctl.targets.etcd import CredentialsError
     from dfctl.validate import check_source
 
     today = _today(args.today)
@@ -341,7 +381,18 @@ def cmd_reconcile(args: argparse.Namespace, root: Path) -> int:
     if env is None:
         raise UsageError(f"no environment {args.env!r} at {args.rev or 'HEAD'}")
     try:
-        targets = cluster_targets(env, args.kubeconfig)
+        service = config_service_targets(
+            env,
+            head.commit.hexsha,
+            args.etcd_endpoints.split(",") if args.etcd_endpoints is not None else None,
+            etcd_credentials(args.etcd_credentials, root),
+        )
+    except CredentialsError as exc:
+        raise UsageError(str(exc)) from exc
+    if not service:
+        sys.stderr.write(f"dfctl: {env.name} names no configuration service; only its clusters\n")
+    try:
+        targets = cluster_targets(env, args.kubeconfig) + service
         rev = args.rev
         if args.command == "drift" and rev is None:
             rev = applied_revision(targets) or "HEAD"
@@ -445,6 +496,53 @@ def cmd_schemas(args: argparse.Namespace, root: Path) -> int:
     return EXIT_OK
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from dfctl.sandbox import SandboxError, session
+
+    directory = args.dir if args.dir is not None else session.default_directory()
+    try:
+        if args.action == "up":
+            state = session.up(args.names or ["sandbox"], directory, timeout=args.timeout)
+            for cluster in state["clusters"]:
+                sys.stdout.write(
+                    f"{cluster['name']}: {cluster['server']} (kube-apiserver {cluster['version']})\n"
+                )
+            sys.stdout.write(
+                f"export KUBECONFIG={state['kubeconfig']}\n"
+                f"# contexts are named after the clusters; stop with: dfctl sandbox down"
+                f"{'' if args.dir is None else f' --dir {args.dir}'}\n"
+            )
+            return EXIT_OK
+        if args.names is not None:
+            raise UsageError("--name only goes with `up`")
+        if args.action == "down":
+            stopped = session.down(directory)
+            if not stopped:
+                sys.stderr.write(f"dfctl: no sandbox in {directory}\n")
+            for name, processes in stopped.items():
+                sys.stdout.write(
+                    f"{name}: stopped {', '.join(processes) or 'nothing (not running)'}\n"
+                )
+            return EXIT_OK
+        found = session.status(directory)
+    except SandboxError as exc:
+        sys.stderr.write(f"dfctl: {exc}\n")
+        return EXIT_FINDINGS
+    if found is None:
+        sys.stdout.write(f"no sandbox in {directory}\n")
+        return EXIT_FINDINGS
+    for cluster in found:
+        running = ", ".join(
+            f"{name} {'running' if alive else 'stopped'}"
+            for name, alive in cluster.processes.items()
+        )
+        health = "ready" if cluster.healthy else "not ready"
+        sys.stdout.write(
+            f"{cluster.name}: {cluster.server} {cluster.version} {health} ({running})\n"
+        )
+    return EXIT_OK if all(c.healthy for c in found) else EXIT_FINDINGS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -454,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "sandbox":
+            return cmd_sandbox(args)
         root = find_root(args.repo)
         if args.command == "validate":
             return cmd_validate(args, root)
