@@ -40,7 +40,7 @@ expires_on: "2027-11-19"
 """
 
 
-def history(tmp_path: Path, change: Callable[[Path], None]) -> tuple[Path, str, str]:
+def history(tmp_path: Path, change: Callable[[Path], object]) -> tuple[Path, str, str]:
     """A real repository: the content as the base commit, ``change`` applied as the head commit."""
     work = copy_content(tmp_path / "repo")
     repo = init_repo(work)
@@ -50,8 +50,25 @@ def history(tmp_path: Path, change: Callable[[Path], None]) -> tuple[Path, str, 
     return work, base, head
 
 
-def review(work: Path, base: str, head: str, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:
-    code = main(["--repo", str(work), "diff", "--base", base, "--head", head, "--format", "json", "--today", TODAY, *extra])
+def review(
+    work: Path, base: str, head: str, capsys: pytest.CaptureFixture[str], *extra: str
+) -> dict[str, Any]:
+    code = main(
+        [
+            "--repo",
+            str(work),
+            "diff",
+            "--base",
+            base,
+            "--head",
+            head,
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+            *extra,
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     result: dict[str, Any] = json.loads(out)
@@ -65,7 +82,11 @@ def flags(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 def test_quota_doubling_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     work, base, head = history(
         tmp_path,
-        lambda w: edit(w / "cloud/namespaces/production/dfp-budget-prod.yaml", 'limits.cpu: "64"', 'limits.cpu: "128"'),
+        lambda w: edit(
+            w / "cloud/namespaces/production/dfp-budget-prod.yaml",
+            'limits.cpu: "64"',
+            'limits.cpu: "128"',
+        ),
     )
     result = review(work, base, head, capsys)
     assert flags(result) == [
@@ -78,35 +99,52 @@ def test_quota_doubling_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture
         ),
     ]
     (change,) = result["changes"]
-    assert change["fields"] == [{"op": "change", "path": "spec.hard['limits.cpu']", "old": "64", "new": "128"}]
+    assert change["fields"] == [
+        {"op": "change", "path": "spec.hard['limits.cpu']", "old": "64", "new": "128"}
+    ]
     assert change["source"] == "cloud/namespaces/production/dfp-budget-prod.yaml:9"
 
 
-def test_small_replica_change_is_not_a_scale_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_small_replica_change_is_not_a_scale_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     work, base, head = history(
         tmp_path,
-        lambda w: edit(w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 8"),
+        lambda w: edit(
+            w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 8"
+        ),
     )
     result = review(work, base, head, capsys)
     assert [f[0] for f in flags(result)] == ["production"]
     (change,) = result["changes"]
-    assert (change["kind"], change["ref"]) == ("Deployment", "Deployment dfp-budget-prod/bgt-server")
+    assert (change["kind"], change["ref"]) == (
+        "Deployment",
+        "Deployment dfp-budget-prod/bgt-server",
+    )
     assert change["fields"] == [{"op": "change", "path": "spec.replicas", "old": 6, "new": 8}]
 
 
 def test_replicas_halved_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     work, base, head = history(
         tmp_path,
-        lambda w: edit(w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 2"),
+        lambda w: edit(
+            w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 2"
+        ),
     )
-    assert ("scale", "production", "tke-prod-a: Deployment dfp-budget-prod/bgt-server", "spec.replicas 6 → 2 (-67%)") in flags(
-        review(work, base, head, capsys)
-    )
+    assert (
+        "scale",
+        "production",
+        "tke-prod-a: Deployment dfp-budget-prod/bgt-server",
+        "spec.replicas 6 → 2 (-67%)",
+    ) in flags(review(work, base, head, capsys))
 
 
 def test_new_outside_path_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     work, base, head = history(
-        tmp_path, lambda w: (w / "portal/access-policies/AP-2026-0099.yaml").write_text(NEW_POLICY, encoding="utf-8")
+        tmp_path,
+        lambda w: (w / "portal/access-policies/AP-2026-0099.yaml").write_text(
+            NEW_POLICY, encoding="utf-8"
+        ),
     )
     result = review(work, base, head, capsys)
     assert flags(result) == [
@@ -121,7 +159,9 @@ def test_new_outside_path_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [c["op"] for c in result["changes"]] == ["add"]
 
 
-def test_relaxed_control_rule_is_flagged_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_relaxed_control_rule_is_flagged_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def relax(work: Path) -> None:
         edit(
             work / "standards/control-rules/budget.yaml",
@@ -134,12 +174,19 @@ def test_relaxed_control_rule_is_flagged_everywhere(tmp_path: Path, capsys: pyte
     work, base, head = history(tmp_path, relax)
     relaxed = [f for f in flags(review(work, base, head, capsys)) if f[0] == "control-rule-relaxed"]
     assert relaxed == [
-        ("control-rule-relaxed", env, f"/dfp/{env}/control-rules/budget", "BGT-ADJ-002 handling 2 拦截 → 1 预警")
+        (
+            "control-rule-relaxed",
+            env,
+            f"/dfp/{env}/control-rules/budget",
+            "BGT-ADJ-002 handling 2 拦截 → 1 预警",
+        )
         for env in ("acceptance", "pre-release", "production")
     ]
 
 
-def test_disabled_rule_and_province_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_disabled_rule_and_province_item(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def change(work: Path) -> None:
         edit(
             work / "standards/control-rules/budget.yaml",
@@ -153,9 +200,14 @@ def test_disabled_rule_and_province_item(tmp_path: Path, capsys: pytest.CaptureF
         )
 
     work, base, head = history(tmp_path, change)
-    found = [f for f in flags(review(work, base, head, capsys, "--env", "acceptance"))]
+    found = list(flags(review(work, base, head, capsys, "--env", "acceptance")))
     assert found == [
-        ("control-rule-relaxed", "acceptance", "/dfp/acceptance/control-rules/budget", "BGT-IND-001 is disabled"),
+        (
+            "control-rule-relaxed",
+            "acceptance",
+            "/dfp/acceptance/control-rules/budget",
+            "BGT-IND-001 is disabled",
+        ),
         (
             "province-item",
             "acceptance",
@@ -168,13 +220,19 @@ def test_disabled_rule_and_province_item(tmp_path: Path, capsys: pytest.CaptureF
 def test_deletion_and_release_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     def change(work: Path) -> None:
         (work / "portal/access-policies/AP-2026-0015.yaml").unlink()
-        edit(work / "environments/production/environment.yaml", 'version: "3.7.2"', 'version: "3.8.0"')
+        edit(
+            work / "environments/production/environment.yaml",
+            'version: "3.7.2"',
+            'version: "3.8.0"',
+        )
 
     work, base, head = history(tmp_path, change)
     result = review(work, base, head, capsys)
     codes = [f[0] for f in flags(result)]
     assert codes[:2] == ["production", "release"]
-    assert ("release", "production", "environment production", "release 3.7.2 → 3.8.0") in flags(result)
+    assert ("release", "production", "environment production", "release 3.7.2 → 3.8.0") in flags(
+        result
+    )
     assert (
         "deletion",
         "production",
@@ -185,27 +243,43 @@ def test_deletion_and_release_change(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert images and all(f["path"].endswith(".image") for c in images for f in c["fields"])
 
 
-def test_acceptance_only_change_has_no_production_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_acceptance_only_change_has_no_production_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     work, base, head = history(
         tmp_path,
-        lambda w: edit(w / "cloud/namespaces/acceptance/dfp-budget-acc.yaml", "replicas: 1", "replicas: 2"),
+        lambda w: edit(
+            w / "cloud/namespaces/acceptance/dfp-budget-acc.yaml", "replicas: 1", "replicas: 2"
+        ),
     )
     result = review(work, base, head, capsys)
     assert flags(result) == [
-        ("scale", "acceptance", "tke-acc-a: Deployment dfp-budget-acc/bgt-server", "spec.replicas 1 → 2 (+100%)")
+        (
+            "scale",
+            "acceptance",
+            "tke-acc-a: Deployment dfp-budget-acc/bgt-server",
+            "spec.replicas 1 → 2 (+100%)",
+        )
     ]
 
 
 def test_no_change_prints_no_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     work, base, _ = history(tmp_path, lambda w: None)
-    assert main(["--repo", str(work), "diff", "--base", base, "--format", "markdown", "--today", TODAY]) == 0
+    assert (
+        main(
+            ["--repo", str(work), "diff", "--base", base, "--format", "markdown", "--today", TODAY]
+        )
+        == 0
+    )
     assert "No change to any environment's desired state." in capsys.readouterr().out
 
 
 def test_invalid_head_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     work, base, head = history(
         tmp_path,
-        lambda w: edit(w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 1"),
+        lambda w: edit(
+            w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 1"
+        ),
     )
     code = main(["--repo", str(work), "diff", "--base", base, "--head", head, "--today", TODAY])
     out, err = capsys.readouterr()
@@ -214,8 +288,10 @@ def test_invalid_head_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert f"revision {head} fails validation" in err
 
 
-def test_unknown_revision_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    work, base, _ = history(tmp_path, lambda w: None)
+def test_unknown_revision_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work, _base, _ = history(tmp_path, lambda w: None)
     assert main(["--repo", str(work), "diff", "--base", "nope", "--today", TODAY]) == 2
     assert "unknown revision 'nope'" in capsys.readouterr().err
 
@@ -225,7 +301,9 @@ def test_diff_reads_git_objects_and_leaves_the_work_tree_alone(
 ) -> None:
     work, base, head = history(
         tmp_path,
-        lambda w: edit(w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 8"),
+        lambda w: edit(
+            w / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 8"
+        ),
     )
     # an uncommitted, invalid edit in the work tree must neither be read nor touched
     target = work / "cloud/namespaces/production/dfp-budget-prod.yaml"
@@ -240,12 +318,33 @@ def test_markdown_review_matches_golden(tmp_path: Path, capsys: pytest.CaptureFi
     """Regenerate with DFCTL_UPDATE_GOLDEN=1 after an intended content change, then review it."""
 
     def change(work: Path) -> None:
-        edit(work / "cloud/namespaces/production/dfp-budget-prod.yaml", 'limits.cpu: "64"', 'limits.cpu: "128"')
-        edit(work / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 8")
+        edit(
+            work / "cloud/namespaces/production/dfp-budget-prod.yaml",
+            'limits.cpu: "64"',
+            'limits.cpu: "128"',
+        )
+        edit(
+            work / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 6", "replicas: 8"
+        )
         (work / "portal/access-policies/AP-2026-0099.yaml").write_text(NEW_POLICY, encoding="utf-8")
 
-    work, base, head = history(tmp_path, change)
-    assert main(["--repo", str(work), "diff", "--base", "HEAD~1", "--format", "markdown", "--today", TODAY]) == 0
+    work, _base, _head = history(tmp_path, change)
+    assert (
+        main(
+            [
+                "--repo",
+                str(work),
+                "diff",
+                "--base",
+                "HEAD~1",
+                "--format",
+                "markdown",
+                "--today",
+                TODAY,
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     golden = GOLDEN / "review.md"
     if UPDATE:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import git
 import pytest
+
 from dfctl.cli import main
 
 pytestmark = pytest.mark.git

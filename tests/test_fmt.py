@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from dfctl import fmt
 from dfctl.cli import main
 from dfctl.diagnostics import Diagnostic, Severity

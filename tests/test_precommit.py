@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
+
 from dfctl.load.repo import WorkTree, is_data_path
 from dfctl.report.diagnostics import as_text
 from dfctl.validate import validate
-from ruamel.yaml import YAML
 
 pytestmark = [pytest.mark.precommit, pytest.mark.git]
 

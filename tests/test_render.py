@@ -33,7 +33,22 @@ def tree(folder: Path) -> dict[str, str]:
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_render_matches_golden(env: str, tmp_path: Path) -> None:
     """Regenerate with DFCTL_UPDATE_GOLDEN=1 after an intended content change, then review it."""
-    assert main(["--repo", str(PROJECT), "render", "--env", env, "--out", str(tmp_path), "--today", TODAY]) == 0
+    assert (
+        main(
+            [
+                "--repo",
+                str(PROJECT),
+                "render",
+                "--env",
+                env,
+                "--out",
+                str(tmp_path),
+                "--today",
+                TODAY,
+            ]
+        )
+        == 0
+    )
     rendered = tree(tmp_path / env)
     if UPDATE:
         shutil.rmtree(GOLDEN / env, ignore_errors=True)
@@ -77,22 +92,36 @@ def test_workload_patch_sets_only_image_and_replicas() -> None:
 
 
 def test_schema_validation_rejects_an_unknown_field() -> None:
-    good = KubeObject("c", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, "f:1")
+    good = KubeObject(
+        "c", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, "f:1"
+    )
     bad = KubeObject(
-        "c", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "datta": {}}, "f:2"
+        "c",
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "datta": {}},
+        "f:2",
     )
     wrong_type = KubeObject(
         "c",
-        {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"}, "spec": {"hard": []}},
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "q"},
+            "spec": {"hard": []},
+        },
         "f:3",
     )
     problems = list(validate_objects([good, bad, wrong_type], {"c": "1.30"}))
-    assert [(o.source, p.split(":")[0]) for o, p in problems] == [("f:2", "(object)"), ("f:3", "spec.hard")]
+    assert [(o.source, p.split(":")[0]) for o, p in problems] == [
+        ("f:2", "(object)"),
+        ("f:3", "spec.hard"),
+    ]
     assert "datta" in problems[0][1]
 
 
 def test_unsupported_kubernetes_version_is_reported() -> None:
-    obj = KubeObject("c", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, "f:1")
+    obj = KubeObject(
+        "c", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}, "f:1"
+    )
     ((_, problem),) = validate_objects([obj], {"c": "1.99"})
     assert problem == "no Kubernetes 1.99 schemas ship with kubernetes-validate"
 
@@ -114,7 +143,8 @@ def test_override_applies_to_its_region_only() -> None:
     others = [
         d["spec"]["items"][key]
         for k, d in docs.items()
-        if k.startswith("/dfp/production/config/") and d["spec"]["mof_div_code"] != region
+        if k.startswith("/dfp/production/config/")
+        and d["spec"]["mof_div_code"] != region
         and key not in d["spec"]["overrides"]
     ]
     mine = docs[f"/dfp/production/config/{region}"]["spec"]["items"][key]
@@ -123,10 +153,15 @@ def test_override_applies_to_its_region_only() -> None:
 
 def test_render_unknown_environment_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--repo", str(PROJECT), "render", "--env", "staging", "--today", TODAY]) == 2
-    assert "no environment 'staging'; there are: acceptance, pre-release, production" in capsys.readouterr().err
+    assert (
+        "no environment 'staging'; there are: acceptance, pre-release, production"
+        in capsys.readouterr().err
+    )
 
 
-def test_render_refuses_an_invalid_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_refuses_an_invalid_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     content = copy_content(tmp_path / "repo")
     edit(content / "cloud/namespaces/production/dfp-budget-prod.yaml", "replicas: 3", "replicas: 1")
     code = main(["--repo", str(content), "render", "--env", "production", "--today", TODAY])
@@ -136,10 +171,24 @@ def test_render_refuses_an_invalid_repository(tmp_path: Path, capsys: pytest.Cap
     assert "nothing rendered" in err
 
 
-def test_render_out_refuses_a_foreign_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_out_refuses_a_foreign_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "production").mkdir()
     (tmp_path / "production" / "notes.txt").write_text("keep me", encoding="utf-8")
-    code = main(["--repo", str(PROJECT), "render", "--env", "production", "--out", str(tmp_path), "--today", TODAY])
+    code = main(
+        [
+            "--repo",
+            str(PROJECT),
+            "render",
+            "--env",
+            "production",
+            "--out",
+            str(tmp_path),
+            "--today",
+            TODAY,
+        ]
+    )
     assert code == 2
     assert "was not written by dfctl render" in capsys.readouterr().err
     assert (tmp_path / "production" / "notes.txt").read_text(encoding="utf-8") == "keep me"

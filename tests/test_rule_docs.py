@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from dfctl.checks import RULES, Rule
 from dfctl.cli import main
 

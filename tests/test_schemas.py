@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+
 from dfctl.cli import main
 from dfctl.fmt import kind_of
 from dfctl.load.repo import WorkTree
 from dfctl.load.yamlread import read_yaml
 from dfctl.model import KINDS
-from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"

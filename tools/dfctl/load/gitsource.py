@@ -31,8 +31,9 @@ class GitRevision:
         self.rev = rev
         self._blobs: dict[str, git.Blob] = {}
         for item in self.commit.tree.traverse():
-            if isinstance(item, git.Blob) and item.path.startswith(self.prefix):
-                rel = item.path[len(self.prefix) :]
+            path = str(item.path)
+            if isinstance(item, git.Blob) and path.startswith(self.prefix):
+                rel = path[len(self.prefix) :]
                 if is_data_path(rel):
                     self._blobs[rel] = item
 

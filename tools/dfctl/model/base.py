@@ -95,7 +95,10 @@ class Source:
     def keys(self) -> dict[str, tuple[int, int, int, int]]:
         """Key -> (key line, key column, value line, value column), built on each call."""
         p = self._positions
-        return {name: (p[i * 4], p[i * 4 + 1], p[i * 4 + 2], p[i * 4 + 3]) for i, name in enumerate(self._names)}
+        return {
+            name: (p[i * 4], p[i * 4 + 1], p[i * 4 + 2], p[i * 4 + 3])
+            for i, name in enumerate(self._names)
+        }
 
     def _slot(self, key: str) -> int:
         try:

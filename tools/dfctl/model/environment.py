@@ -60,6 +60,21 @@ class ConfigOverride(Strict):
     reason: Text
 
 
+EtcdEndpoint = Annotated[
+    str,
+    Field(
+        pattern=r"^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[0-9]{1,5}$",
+        description="an etcd client URL, https://HOST:PORT (credentials never go here)",
+    ),
+]
+
+
+class ConfigService(Strict):
+    """The etcd v3 cluster the platform's services read their configuration from."""
+
+    endpoints: list[EtcdEndpoint] = Field(min_length=1)
+
+
 class Environment(Document):
     KIND = "Environment"
     kind: Literal["Environment"]
@@ -72,6 +87,7 @@ class Environment(Document):
     change_windows: list[ChangeWindow] = Field(default_factory=list)
     freezes: list[Freeze] = Field(default_factory=list)
     config_overrides: list[ConfigOverride] = Field(default_factory=list)
+    config_service: ConfigService | None = None
 
     def identity(self) -> str:
         return self.name

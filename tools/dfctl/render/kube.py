@@ -270,7 +270,12 @@ def network_policies(
         hub_policy = policies.get(policy_id)
         outside = interface.provider if interface.direction == "inbound" else interface.consumer
         peer = peers.get(outside)
-        if hub_policy is None or peer is None or not peer.cidrs or hub_policy.environment != env.name:
+        if (
+            hub_policy is None
+            or peer is None
+            or not peer.cidrs
+            or hub_policy.environment != env.name
+        ):
             continue
         ns_name = target_namespace(hub_policy.destination.system, hub_policy.destination.namespace)
         ns = namespaces.get(ns_name or "")

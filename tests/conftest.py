@@ -1,0 +1,86 @@
+"""Shared fixtures. Each block belongs to one subsystem; keep them apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dfctl.sandbox import ControlPlane, SandboxError, find_binaries, start_all
+
+# ---------------------------------------------------------------------------------------------
+# Real Kubernetes control planes: etcd, kube-apiserver and kube-controller-manager built by
+# tools/controlplane/build.sh, on loopback with their own CA each.
+#
+# Session scoped: every test of a run shares them, so tests create uniquely named objects and
+# leave other tests' objects alone. Tests using them are marked `controlplane`. They never skip:
+# without the binaries they fail, saying how to build them.
+# ---------------------------------------------------------------------------------------------
+
+PRODUCTION_CLUSTERS = ("tke-prod-a", "tke-prod-b")
+ACCEPTANCE_CLUSTER = "tke-acc-a"
+
+
+def _started(names: tuple[str, ...]) -> list[ControlPlane]:
+    try:
+        binaries = find_binaries()
+        planes = [ControlPlane(name, binaries=binaries) for name in names]
+        start_all(planes)
+    except SandboxError as exc:
+        pytest.fail(f"control plane {', '.join(names)}: {exc}", pytrace=False)
+    return planes
+
+
+@pytest.fixture(scope="session")
+def control_planes() -> Iterator[dict[str, ControlPlane]]:
+    """The production environment's two clusters, by name (tke-prod-a, tke-prod-b)."""
+    planes = _started(PRODUCTION_CLUSTERS)
+    try:
+        yield {plane.name: plane for plane in planes}
+    finally:
+        for plane in planes:
+            plane.stop()
+
+
+@pytest.fixture(scope="session")
+def control_plane() -> Iterator[ControlPlane]:
+    """The acceptance environment's cluster, tke-acc-a."""
+    (plane,) = _started((ACCEPTANCE_CLUSTER,))
+    try:
+        yield plane
+    finally:
+        plane.stop()
+
+
+# --- end of the control-plane block ----------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# The configuration service: one real etcd on loopback (tests/etcd_server.py) for the session.
+# `etcd` hands it to a test with every key removed. Tests that stop etcd or need TLS and
+# authentication start an EtcdServer of their own. Without an etcd binary they fail, saying how
+# to install one.
+# ---------------------------------------------------------------------------------------------
+
+from tests.etcd_server import EtcdMissing, EtcdServer  # noqa: E402  (this block's own import)
+
+
+@pytest.fixture(scope="session")
+def etcd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdServer]:
+    try:
+        server = EtcdServer(tmp_path_factory.mktemp("etcd")).start()
+    except (EtcdMissing, RuntimeError) as exc:
+        pytest.fail(f"etcd: {exc}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def etcd(etcd_server: EtcdServer) -> EtcdServer:
+    etcd_server.wipe()
+    return etcd_server
+
+
+# --- end of the configuration-service block --------------------------------------------------
