@@ -31,8 +31,10 @@ class GitRevision:
         self.rev = rev
         self._blobs: dict[str, git.Blob] = {}
         for item in self.commit.tree.traverse():
+            if not isinstance(item, git.Blob):
+                continue
             path = str(item.path)
-            if isinstance(item, git.Blob) and path.startswith(self.prefix):
+            if path.startswith(self.prefix):
                 rel = path[len(self.prefix) :]
                 if is_data_path(rel):
                     self._blobs[rel] = item

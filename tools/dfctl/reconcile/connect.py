@@ -2,14 +2,50 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from dfctl.model import Environment
 from dfctl.reconcile.cluster import ClusterTarget
+from dfctl.reconcile.configservice import ConfigServiceTarget
 from dfctl.reconcile.target import Target
+from dfctl.targets.etcd import Credentials, CredentialsError, EtcdClient, parse_endpoints
 from dfctl.targets.kube import KubeClient
 
 
 def cluster_targets(env: Environment, kubeconfig: Path | None) -> list[Target]:
     """A target per cluster of ``env``; the kubeconfig context of each is named like the cluster."""
     return [ClusterTarget(KubeClient(name, kubeconfig)) for name in env.clusters]
+
+
+def etcd_credentials(file: Path | None, repository: Path) -> Credentials:
+    """From ``--etcd-credentials FILE`` when given, else from the DFCTL_ETCD_* variables.
+
+    Never from the repository: a credentials file inside the work tree is refused, because it
+    would be one ``git add`` away from being committed.
+    """
+    if file is None:
+        return Credentials.from_environment(os.environ)
+    resolved = file.expanduser().resolve()
+    if resolved.is_relative_to(repository.resolve()):
+        raise CredentialsError(
+            f"--etcd-credentials {file} is inside the repository {repository}; keep credentials "
+            "outside it (or pass them as DFCTL_ETCD_* environment variables)"
+        )
+    return Credentials.from_file(resolved)
+
+
+def config_service_targets(
+    env: Environment,
+    commit: str,
+    endpoints: Sequence[str] | None,
+    credentials: Credentials,
+) -> list[Target]:
+    """The configuration-service target of ``env``: its repository endpoints unless ``endpoints``
+    overrides them; none when neither names any. Nothing is contacted yet."""
+    urls = list(endpoints or (env.config_service.endpoints if env.config_service else []))
+    if not urls:
+        return []
+    client = EtcdClient(parse_endpoints(urls), credentials)
+    return [ConfigServiceTarget(client, env.name, commit)]
