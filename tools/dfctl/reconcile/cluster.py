@@ -22,7 +22,7 @@ from dfctl.render.state import (
     SOURCE_ANNOTATION,
     DesiredState,
 )
-from dfctl.targets import ConflictError, TargetError
+from dfctl.targets import ConflictError, NotFound, TargetError
 from dfctl.targets.kube import KubeClient
 
 MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
@@ -46,7 +46,8 @@ def ref_of(key: Key) -> str:
 
 @dataclass
 class LiveCluster:
-    managed: dict[Key, dict[str, Any]]
+    managed: dict[Key, dict[str, Any]]  # carrying dfctl's label
+    unmanaged: dict[Key, dict[str, Any]]  # namespaces that exist without it (the installer's)
     deployments: dict[Key, dict[str, Any]]
     reads: int
 
@@ -60,11 +61,18 @@ class ClusterTarget:
     def read_live(self) -> LiveCluster:
         before = sum(self.client.requests.values())
         managed: dict[Key, dict[str, Any]] = {}
+        unmanaged: dict[Key, dict[str, Any]] = {}
         for kind in LISTED_KINDS:
-            for item in self.client.list(kind, MANAGED_SELECTOR):
-                managed[key_of(item)] = item
+            # Namespaces are few and the installer makes them before dfctl adopts them, so all
+            # are listed; of the other kinds only dfctl's own.
+            selector = None if kind == "Namespace" else MANAGED_SELECTOR
+            for item in self.client.list(kind, selector):
+                labels = item.get("metadata", {}).get("labels") or {}
+                mine = labels.get(MANAGED_BY_LABEL) == MANAGED_BY
+                (managed if mine else unmanaged)[key_of(item)] = item
         deployments = {key_of(d): d for d in self.client.list("Deployment")}
-        return LiveCluster(managed, deployments, sum(self.client.requests.values()) - before)
+        reads = sum(self.client.requests.values()) - before
+        return LiveCluster(managed, unmanaged, deployments, reads)
 
     # -- planning ------------------------------------------------------------------------------
     def plan(self, state: DesiredState) -> TargetPlan:
@@ -97,7 +105,7 @@ class ClusterTarget:
                     )
                     continue
             else:
-                current = live.managed.get(key)
+                current = live.managed.get(key) or live.unmanaged.get(key)
             if current is None:
                 actions.append(
                     Action(self.name, "create", obj.kind, obj.ref, (), obj.body, None, obj.source)
@@ -210,23 +218,20 @@ class ClusterTarget:
         return Marker.from_data(found.get("data", {}) or {}) if found else None
 
     def write_marker(self, marker: Marker) -> None:
+        # The marker is not labelled managed-by: it is never listed, planned or pruned.
         part_of = {"app.kubernetes.io/part-of": "dfctl"}
-        self.client.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": {"name": MARKER_NAMESPACE, "labels": part_of},
-            }
-        )
-        self.client.apply(
-            {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": MARKER_NAME, "namespace": MARKER_NAMESPACE, "labels": part_of},
-                "data": marker.as_data(),
-            },
-            force=True,
-        )
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": MARKER_NAME, "namespace": MARKER_NAMESPACE, "labels": part_of},
+            "data": marker.as_data(),
+        }
+        try:
+            self.client.apply(body, force=True)
+        except NotFound:  # the first apply to this cluster: make the namespace, then write
+            namespace = {"name": MARKER_NAMESPACE, "labels": part_of}
+            self.client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": namespace})
+            self.client.apply(body, force=True)
 
     # -- drift ---------------------------------------------------------------------------------
     def drift(self, state: DesiredState) -> list[DriftItem]:

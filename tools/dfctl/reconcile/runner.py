@@ -49,6 +49,9 @@ def apply_plan(
             by_name[part.target].apply(part, force_conflicts=force_conflicts, progress=progress)
     marker = Marker.now(plan.environment, plan.revision, plan.digest)
     for target in targets:
+        current = target.read_marker() if plan.is_empty() else None
+        if current is not None and current.revision == plan.revision:
+            continue  # nothing happened and the revision is recorded: no write at all
         target.write_marker(marker)
     return marker
 

@@ -20,7 +20,13 @@ import kubernetes
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from dfctl.targets import ConflictError, NotFound, TargetError, TargetUnreachable
+from dfctl.targets import (
+    ConflictError,
+    NotFound,
+    TargetError,
+    TargetUnreachable,
+    VersionConflict,
+)
 
 FIELD_MANAGER = "dfctl"
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
@@ -98,7 +104,8 @@ class KubeClient:
         headers = {"Accept": "application/json"}
         if content_type:
             headers["Content-Type"] = content_type
-        payload = json.dumps(body) if body is not None and not isinstance(body, str) else body
+        # the client serialises mappings itself (JSON, which apply-patch+yaml accepts)
+        payload = body
         attempt = 0
         while True:
             attempt += 1
@@ -152,6 +159,8 @@ class KubeClient:
                 managers,
             )
         text = f"cluster {self.cluster}: {method} {path}: {failure.status} {message}"
+        if failure.status == 409:
+            return VersionConflict(text)
         return NotFound(text) if failure.status == 404 else TargetError(text)
 
     # -- operations ------------------------------------------------------------------------
@@ -161,8 +170,11 @@ class KubeClient:
         query = [("labelSelector", label_selector)] if label_selector else []
         result = self.request("GET", KIND_APIS[kind].collection(namespace), query)
         items: list[dict[str, Any]] = result.get("items", [])
+        api_version = result.get("apiVersion", "v1")
         for item in items:
-            item.setdefault("kind", kind)  # list items come without their kind
+            # list items come without their kind and apiVersion
+            item.setdefault("kind", kind)
+            item.setdefault("apiVersion", api_version)
         return items
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -182,8 +194,30 @@ class KubeClient:
             "PATCH",
             api.item(meta.get("namespace"), meta["name"]),
             query,
-            body=json.dumps(body),
+            body=body,
             content_type="application/apply-patch+yaml",
+        )
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a new object; VersionConflict when it exists already (never retried)."""
+        meta = body["metadata"]
+        return self.request(
+            "POST",
+            KIND_APIS[body["kind"]].collection(meta.get("namespace")),
+            body=body,
+            content_type="application/json",
+            retry=False,
+        )
+
+    def replace(self, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT an object as read; VersionConflict when its resourceVersion is no longer current."""
+        meta = body["metadata"]
+        return self.request(
+            "PUT",
+            KIND_APIS[body["kind"]].item(meta.get("namespace"), meta["name"]),
+            body=body,
+            content_type="application/json",
+            retry=False,
         )
 
     def delete(self, kind: str, namespace: str | None, name: str) -> None:

@@ -1,0 +1,473 @@
+"""The Kubernetes reconciler against a real kube-apiserver, controller-manager and etcd.
+
+The module starts its own cluster (named like the acceptance cluster, tke-acc-a) so it owns all
+of its state; the tests run in order and each states what it expects to find. The platform
+installer is played by a client with its own field manager that creates the namespaces and
+Deployments the reconciler then adopts and patches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from dfctl.cli import main
+from dfctl.load.gitsource import GitRevision
+from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE, ClusterTarget
+from dfctl.reconcile.normalize import compare
+from dfctl.reconcile.plan import Plan
+from dfctl.reconcile.runner import ApplyRefused, apply_plan, find_drift, make_plan
+from dfctl.render import render
+from dfctl.render.state import DesiredState
+from dfctl.sandbox import ControlPlane, running
+from dfctl.targets import ConflictError, TargetError, TargetUnreachable
+from dfctl.targets.kube import KubeClient
+from dfctl.validate import check_source
+from tests.content import TODAY, commit_all, copy_content, edit, init_repo
+from tests.etcd_server import EtcdServer
+
+pytestmark = [pytest.mark.controlplane, pytest.mark.git]
+
+CLUSTER = "tke-acc-a"
+ENV = "acceptance"
+TODAY_DATE = dt.date.fromisoformat(TODAY)
+INSTALLER = "platform-installer"
+
+SCRATCH_POLICY = """\
+# yaml-language-server: $schema=../../schemas/AccessPolicy.json
+apiVersion: dfp.config/v1
+kind: AccessPolicy
+id: AP-2026-0098
+title: 验收环境联调测试机访问预算管理
+environment: acceptance
+source:
+  cidr: 10.99.30.0/24
+destination:
+  namespace: dfp-budget-acc
+ports:
+  - 8080
+protocol: TCP
+ticket: TAPD-1020998
+requested_by: 王建华
+approver: 陈志刚（安全管控组）
+approved_on: "2026-11-20"
+expires_on: "2027-11-19"
+"""
+
+
+@dataclass
+class World:
+    plane: ControlPlane
+    work: Path
+    repo: git.Repo
+
+    def client(self) -> KubeClient:
+        return KubeClient(CLUSTER, self.plane.kubeconfig)
+
+    def targets(self) -> list[ClusterTarget]:
+        return [ClusterTarget(self.client())]
+
+    def desired(self, rev: str = "HEAD") -> tuple[str, DesiredState]:
+        source = GitRevision(self.work, rev)
+        repo, result = check_source(source, TODAY_DATE)
+        assert result.errors == 0, result.diagnostics
+        return source.commit.hexsha, render(repo, ENV)
+
+    def plan(self) -> tuple[Plan, list[ClusterTarget]]:
+        revision, state = self.desired()
+        targets = self.targets()
+        return make_plan(state, revision, targets), targets
+
+    def commit(self, message: str) -> str:
+        return commit_all(self.repo, message)
+
+
+def install_platform(client: KubeClient, state: DesiredState) -> None:
+    """What the province's installer does before dfctl manages anything: namespaces and workloads."""
+    for obj in state.objects:
+        if obj.kind == "Namespace":
+            client.request(
+                "POST",
+                "/api/v1/namespaces",
+                [("fieldManager", INSTALLER)],
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": obj.name}},
+                "application/json",
+            )
+    for obj in state.objects:
+        if not obj.patch_only:
+            continue
+        spec = obj.body["spec"]
+        (container,) = spec["template"]["spec"]["containers"]
+        labels = {"app": obj.name}
+        client.request(
+            "POST",
+            f"/apis/apps/v1/namespaces/{obj.namespace}/deployments",
+            [("fieldManager", INSTALLER)],
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": obj.name, "namespace": obj.namespace, "labels": labels},
+                "spec": {
+                    "replicas": spec["replicas"],
+                    "selector": {"matchLabels": labels},
+                    "template": {
+                        "metadata": {"labels": labels},
+                        "spec": {"containers": [{"name": obj.name, "image": container["image"]}]},
+                    },
+                },
+            },
+            "application/json",
+        )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with running([CLUSTER]) as (plane,):
+        work = copy_content(tmp_path_factory.mktemp("reconcile") / "repo")
+        repo = init_repo(work)
+        commit_all(repo, "the city's configuration")
+        found = World(plane, work, repo)
+        _, state = found.desired()
+        install_platform(found.client(), state)
+        yield found
+
+
+def live(world: World, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
+    found = world.client().get(kind, namespace, name)
+    assert found is not None, f"{kind} {namespace}/{name} is missing"
+    return found
+
+
+def writes(client: KubeClient) -> int:
+    return sum(count for method, count in client.requests.items() if method != "GET")
+
+
+def test_apply_from_empty(world: World) -> None:
+    plan, targets = world.plan()
+    ops = {(a.op, a.kind) for a in plan.actions}
+    assert ("create", "ResourceQuota") in ops and ("create", "NetworkPolicy") in ops
+    # namespaces and workloads exist (the installer made them): dfctl adopts and patches them
+    assert {a.op for a in plan.actions if a.kind in ("Namespace", "Deployment")} == {"update"}
+    assert not plan.errors
+    assert plan.targets[0].reads == 6  # one LIST per kind: five managed kinds and Deployments
+    marker = apply_plan(plan, targets)
+    quota = live(world, "ResourceQuota", "dfp-budget-acc", "dfp-quota")
+    assert quota["spec"]["hard"]["limits.cpu"] == "12"
+    assert quota["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "dfctl"
+    assert quota["metadata"]["annotations"]["dfp.config/source"] == (
+        "cloud/namespaces/acceptance/dfp-budget-acc.yaml:9"
+    )
+    deployment = live(world, "Deployment", "dfp-budget-acc", "bgt-server")
+    assert deployment["metadata"]["labels"]["dfp.config/patched-by"] == "dfctl"
+    stored = live(world, "ConfigMap", MARKER_NAMESPACE, MARKER_NAME)["data"]
+    assert stored["revision"] == world.repo.head.commit.hexsha == marker.revision
+    assert stored["plan-digest"] == plan.digest
+    assert stored["environment"] == ENV
+
+
+def test_reapply_makes_no_write_request(world: World) -> None:
+    plan, targets = world.plan()
+    assert plan.is_empty(), [(a.ref, a.fields) for a in plan.actions][:2]
+    apply_plan(plan, targets)
+    client = targets[0].client
+    assert writes(client) == 0
+    assert client.requests["GET"] == 7  # the six LISTs of the plan and the marker
+
+
+def test_one_line_change_is_a_one_field_patch(world: World) -> None:
+    edit(
+        world.work / "cloud/namespaces/acceptance/dfp-budget-acc.yaml",
+        'limits.cpu: "12"',
+        'limits.cpu: "14"',
+    )
+    world.commit("budget: more CPU for acceptance tests")
+    plan, targets = world.plan()
+    (action,) = plan.actions
+    assert (action.op, action.ref) == ("update", "ResourceQuota dfp-budget-acc/dfp-quota")
+    assert [(f.op, f.path, f.old, f.new) for f in action.fields] == [
+        ("change", "spec.hard['limits.cpu']", "12", "14")
+    ]
+    apply_plan(plan, targets)
+    assert targets[0].client.requests["PATCH"] == 2  # the quota and the marker
+    assert (
+        live(world, "ResourceQuota", "dfp-budget-acc", "dfp-quota")["spec"]["hard"]["limits.cpu"]
+        == "14"
+    )
+
+
+def test_quantities_compare_by_value(world: World) -> None:
+    # written differently, the same values: nothing to apply
+    edit(
+        world.work / "cloud/namespaces/acceptance/dfp-budget-acc.yaml", 'cpu: "250m"', 'cpu: "0.25"'
+    )
+    edit(
+        world.work / "cloud/namespaces/acceptance/dfp-budget-acc.yaml",
+        "memory: 512Mi",
+        "memory: 0.5Gi",
+    )
+    world.commit("budget: same requests, other spelling")
+    plan, _ = world.plan()
+    assert plan.is_empty(), [(a.ref, a.fields) for a in plan.actions]
+    # and the server agrees: apply the other spelling, read it back, compare
+    client = world.client()
+    body = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "spelling", "namespace": "dfp-budget-acc"},
+        "spec": {"limits": [{"type": "Container", "default": {"cpu": "0.5", "memory": "1024Mi"}}]},
+    }
+    back = client.apply(body)
+    assert back["spec"]["limits"][0]["default"] == {"cpu": "500m", "memory": "1Gi"}
+    assert compare(body, back) == []
+    client.delete("LimitRange", "dfp-budget-acc", "spelling")
+
+
+def test_quota_applied_by_dfctl_rejects_a_pod_over_it(world: World) -> None:
+    client = world.client()
+    deadline = time.monotonic() + 60
+    while (
+        not live(world, "ResourceQuota", "dfp-budget-acc", "dfp-quota")
+        .get("status", {})
+        .get("hard")
+    ):
+        assert time.monotonic() < deadline, "the quota controller never filled status.hard"
+        time.sleep(0.5)
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "too-big", "namespace": "dfp-budget-acc"},
+        "spec": {
+            "containers": [
+                {
+                    "name": "bgt-batch",
+                    "image": "ccr.xx-gov.example/dfp/bgt-batch:3.8.0",
+                    "resources": {
+                        "requests": {"cpu": "4", "memory": "1Gi"},
+                        "limits": {"cpu": "4", "memory": "2Gi"},
+                    },
+                }
+            ]
+        },
+    }
+    # each within the limit range's max of 4 CPU, but two are more than the namespace's
+    # requests.cpu of 6: the second is refused by the quota dfctl applied
+    first = dict(pod, metadata={"name": "batch-1", "namespace": "dfp-budget-acc"})
+    client.request(
+        "POST", "/api/v1/namespaces/dfp-budget-acc/pods", None, first, "application/json"
+    )
+    with pytest.raises(TargetError) as refused:
+        second = dict(pod, metadata={"name": "batch-2", "namespace": "dfp-budget-acc"})
+        client.request(
+            "POST", "/api/v1/namespaces/dfp-budget-acc/pods", None, second, "application/json"
+        )
+    assert "403" in str(refused.value) and "exceeded quota: dfp-quota" in str(refused.value)
+    client.delete("Pod", "dfp-budget-acc", "batch-1")
+
+
+def test_prune_removes_only_what_left_the_repository(world: World) -> None:
+    policy = world.work / "portal/access-policies/AP-2026-0098.yaml"
+    policy.write_text(SCRATCH_POLICY, encoding="utf-8")
+    world.commit("open a path for integration tests")
+    plan, targets = world.plan()
+    assert [(a.op, a.ref) for a in plan.actions] == [
+        ("create", "NetworkPolicy dfp-budget-acc/dfp-ap-2026-0098")
+    ]
+    apply_plan(plan, targets)
+    live(world, "NetworkPolicy", "dfp-budget-acc", "dfp-ap-2026-0098")
+    policy.unlink()
+    world.commit("integration tests done: close the path")
+    plan, targets = world.plan()
+    assert [(a.op, a.ref) for a in plan.actions] == [
+        ("delete", "NetworkPolicy dfp-budget-acc/dfp-ap-2026-0098")
+    ]
+    apply_plan(plan, targets)
+    assert world.client().get("NetworkPolicy", "dfp-budget-acc", "dfp-ap-2026-0098") is None
+    # the installer's workloads are never pruned, and the marker is not a managed object
+    live(world, "Deployment", "dfp-budget-acc", "bgt-server")
+    live(world, "ConfigMap", MARKER_NAMESPACE, MARKER_NAME)
+
+
+def test_mass_prune_is_refused(world: World) -> None:
+    client = world.client()
+    for index in range(30):
+        client.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": f"leftover-{index}",
+                    "namespace": "dfp-portal-acc",
+                    "labels": {"app.kubernetes.io/managed-by": "dfctl"},
+                },
+                "data": {"from": "an older layout"},
+            }
+        )
+    plan, targets = world.plan()
+    assert plan.deletes == 30
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, targets)
+    assert str(refused.value) == (
+        f"the plan deletes 30 of {plan.managed} managed objects (more than 20%); "
+        "re-run with --allow-mass-prune if that is intended"
+    )
+    assert client.get("ConfigMap", "dfp-portal-acc", "leftover-0") is not None
+    apply_plan(plan, targets, allow_mass_prune=True)
+    assert client.get("ConfigMap", "dfp-portal-acc", "leftover-29") is None
+
+
+def test_namespace_with_foreign_workloads_is_never_deleted(world: World) -> None:
+    client = world.client()
+    client.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": "dfp-scratch-acc",
+                "labels": {"app.kubernetes.io/managed-by": "dfctl"},
+            },
+        }
+    )
+    labels = {"app": "probe"}
+    client.request(
+        "POST",
+        "/apis/apps/v1/namespaces/dfp-scratch-acc/deployments",
+        None,
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "probe", "namespace": "dfp-scratch-acc"},
+            "spec": {
+                "replicas": 0,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "p", "image": "busybox"}]},
+                },
+            },
+        },
+        "application/json",
+    )
+    plan, targets = world.plan()
+    assert plan.errors == (
+        "tke-acc-a: namespace dfp-scratch-acc is no longer in the repository but still holds "
+        "1 deployments; dfctl never deletes a namespace with workloads it does not manage",
+    )
+    with pytest.raises(ApplyRefused):
+        apply_plan(plan, targets)
+    client.delete("Deployment", "dfp-scratch-acc", "probe")
+    deadline = time.monotonic() + 60
+    while client.list("Pod", namespace="dfp-scratch-acc") or client.list(
+        "Deployment", namespace="dfp-scratch-acc"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    plan, targets = world.plan()
+    assert [(a.op, a.ref) for a in plan.actions] == [("delete", "Namespace dfp-scratch-acc")]
+    apply_plan(plan, targets)
+    # deletion completes: the namespace controller empties and removes it
+    deadline = time.monotonic() + 90
+    while client.get("Namespace", None, "dfp-scratch-acc") is not None:
+        assert time.monotonic() < deadline, "namespace deletion did not complete"
+        time.sleep(0.5)
+
+
+def test_drift_names_the_other_field_manager(
+    world: World, etcd: EtcdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = ["--repo", str(world.work)]
+    options = ["--env", ENV, "--kubeconfig", str(world.plane.kubeconfig)]
+    options += ["--etcd-endpoints", etcd.endpoint, "--today", TODAY]
+    # both targets at the same revision first, through the command line
+    assert main([*repo, "apply", *options]) == 0
+    capsys.readouterr()
+    client = world.client()
+    client.request(
+        "PATCH",
+        "/api/v1/namespaces/dfp-budget-acc/resourcequotas/dfp-quota",
+        [("fieldManager", "kubectl-edit")],
+        {"spec": {"hard": {"pods": "120"}}},
+        "application/merge-patch+json",
+    )
+    _, state = world.desired()
+    (item,) = find_drift(state, world.targets())
+    assert (item.ref, item.problem, item.managers) == (
+        "ResourceQuota dfp-budget-acc/dfp-quota",
+        "changed",
+        ("kubectl-edit",),
+    )
+    assert [(f.path, f.old, f.new) for f in item.fields] == [("spec.hard.pods", "120", "80")]
+    code = main([*repo, "drift", *options])
+    out, err = capsys.readouterr()
+    assert code == 3, out + err
+    assert out.splitlines()[1:] == [
+        "tke-acc-a: ResourceQuota dfp-budget-acc/dfp-quota: changed (changed by kubectl-edit)",
+        "    spec.hard.pods: live 120, desired 80",
+    ]
+
+
+def test_conflict_names_the_manager_and_is_not_forced(world: World) -> None:
+    client = world.client()
+    client.request(
+        "PATCH",
+        "/api/v1/namespaces/dfp-budget-acc/resourcequotas/dfp-quota",
+        [("fieldManager", "ops-console"), ("force", "true")],
+        '{"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "dfp-quota"},'
+        ' "spec": {"hard": {"pods": "150"}}}',
+        "application/apply-patch+yaml",
+    )
+    before = live(world, "ConfigMap", MARKER_NAMESPACE, MARKER_NAME)["data"]
+    plan, targets = world.plan()
+    with pytest.raises(ConflictError) as conflict:
+        apply_plan(plan, targets)
+    assert conflict.value.managers == ["ops-console"]
+    assert (
+        "ResourceQuota dfp-budget-acc/dfp-quota: fields .spec.hard.pods are owned by ops-console"
+        in str(conflict.value)
+    )
+    assert (
+        live(world, "ResourceQuota", "dfp-budget-acc", "dfp-quota")["spec"]["hard"]["pods"] == "150"
+    )
+    assert live(world, "ConfigMap", MARKER_NAMESPACE, MARKER_NAME)["data"] == before
+    apply_plan(plan, targets, force_conflicts=True)
+    assert (
+        live(world, "ResourceQuota", "dfp-budget-acc", "dfp-quota")["spec"]["hard"]["pods"] == "80"
+    )
+    assert world.plan()[0].is_empty()
+
+
+def test_missing_installer_workload_is_a_plan_error(world: World) -> None:
+    world.client().delete("Deployment", "dfp-portal-acc", "portal-web")
+    plan, targets = world.plan()
+    assert plan.errors == (
+        "tke-acc-a: Deployment dfp-portal-acc/portal-web does not exist; the platform installer "
+        "creates it, dfctl only sets its image and replicas "
+        "(cloud/namespaces/acceptance/dfp-portal-acc.yaml:26)",
+    )
+    with pytest.raises(ApplyRefused):
+        apply_plan(plan, targets)
+    _, state = world.desired()
+    install_platform_one(world.client(), state, "dfp-portal-acc", "portal-web")
+
+
+def install_platform_one(
+    client: KubeClient, state: DesiredState, namespace: str, name: str
+) -> None:
+    only = [o for o in state.objects if o.patch_only and (o.namespace, o.name) == (namespace, name)]
+    install_platform(client, DesiredState(state.environment, state.clusters, tuple(only), ()))
+
+
+def test_unreachable_cluster_is_a_clear_error(world: World, tmp_path: Path) -> None:
+    config = tmp_path / "kubeconfig"
+    text = world.plane.kubeconfig.read_text(encoding="utf-8")
+    config.write_text(text.replace(world.plane.server, "https://127.0.0.1:1"), encoding="utf-8")
+    _, state = world.desired()
+    with pytest.raises(TargetUnreachable) as down:
+        make_plan(state, "x", [ClusterTarget(KubeClient(CLUSTER, config, timeout=5))])
+    assert str(down.value).startswith("cluster tke-acc-a is unreachable: ")
