@@ -9,6 +9,8 @@ not through dfctl's adapter, so the tests do not check dfctl with itself.
 from __future__ import annotations
 
 import base64
+import ctypes
+import ctypes.util
 import os
 import shutil
 import signal
@@ -105,11 +107,15 @@ class EtcdServer:
         return argv + list(self.args)
 
     def start(self) -> EtcdServer:
-        log = (self.folder / "etcd.log").open("ab")
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        log.close()
+        with (self.folder / "etcd.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -214,6 +220,15 @@ class EtcdServer:
         self.call("auth/enable", {})
         self.root_password = root_password
         self._login()
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # between fork and exec: a test run killed outright takes its etcd with it
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _end(prefix: str) -> str:

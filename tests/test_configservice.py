@@ -141,8 +141,9 @@ def test_no_op_reapply_reads_once_and_writes_nothing(etcd: EtcdServer) -> None:
     apply_plan(plan, [again])
 
     assert plan.actions == ()
-    assert plan.targets[0].reads == 1
-    assert dict(again.client.requests) == {"range": 1}  # no transaction at all
+    assert plan.targets[0].reads == 1  # the plan reads the prefix once
+    # and the runner reads the marker to see the revision is recorded: no transaction at all
+    assert dict(again.client.requests) == {"range": 2}
     assert etcd.get(MARKER) == before
 
 
@@ -156,7 +157,7 @@ def test_an_unrelated_commit_moves_only_the_marker(etcd: EtcdServer) -> None:
     marker = apply_plan(plan, [later])
 
     assert plan.actions == ()
-    assert dict(later.client.requests) == {"range": 1, "txn": 1}
+    assert dict(later.client.requests) == {"range": 2, "txn": 1}  # plan, marker check; marker
     assert later.read_marker() == marker and marker.revision == C2
     # the documents keep the commit at which their content was written
     assert {stored(etcd, d.key)["commit"] for d in state.documents} == {C1}
@@ -263,7 +264,7 @@ def test_readers_never_see_half_of_a_large_change(etcd: EtcdServer) -> None:
     thread = threading.Thread(target=read_forever)
     thread.start()
     try:
-        for turn in range(1, 5):
+        for turn in range(1, 7):
             edition = editions[turn % 2]
             service = target(etcd, commit=C2, part_bytes=part_bytes)
             plan = make_plan(desired(edition), C2, [service])
@@ -278,6 +279,47 @@ def test_readers_never_see_half_of_a_large_change(etcd: EtcdServer) -> None:
     assert failures == []
     assert set(seen) == set(hashes)  # both editions were read, nothing else
     assert len(seen) >= 4
+
+
+def test_slices_left_by_a_stopped_apply_are_removed(etcd: EtcdServer) -> None:
+    state = desired(element_set(3000, "2026版"), *[region(f"9901{i:02d}000", i) for i in range(10)])
+    service = target(etcd, part_bytes=16 * 1024)
+    apply_plan(make_plan(state, C1, [service]), [service])
+    kept = etcd.keys(PREFIX + "_parts/")
+    # an apply that stopped after writing a new version's slices, before switching the head,
+    # leaves them behind: for a document that exists, and for one never created
+    stray = PREFIX + "_parts/elements/exp_func/2026/990100000/0123456789abcdef/"
+    gone = PREFIX + "_parts/elements/agency/2026/990100000/fedcba9876543210/"
+    for where in (stray, gone):
+        etcd.put(where + "00000", '{"elements": [')
+
+    assert find_drift(state, [service]) == [
+        DriftItem("configservice", gone, "unexpected"),
+        DriftItem("configservice", stray, "unexpected"),
+    ]
+    again = target(etcd, part_bytes=16 * 1024)
+    plan = make_plan(state, C1, [again])
+    assert [(a.op, a.kind, a.ref) for a in plan.actions] == [
+        ("delete", "DocumentParts", stray),
+        ("delete", "DocumentParts", gone),
+    ]
+    assert plan.targets[0].managed == 11 + 2
+    apply_plan(plan, [again])
+    assert etcd.keys(PREFIX + "_parts/") == kept
+    assert find_drift(state, [again]) == []
+
+
+def test_keys_in_dfctls_reserved_names_block_the_apply(etcd: EtcdServer) -> None:
+    etcd.put(PREFIX + "_notes", "written by hand")
+    service = target(etcd)
+    plan = make_plan(desired(region("990100000", 1)), C1, [service])
+    assert plan.errors == (
+        f"configservice: {PREFIX}_notes is under dfctl's keys but not written by dfctl "
+        f"(keys starting with {PREFIX}_ are reserved)",
+    )
+    with pytest.raises(ApplyRefused):
+        apply_plan(plan, [service])
+    assert etcd.keys() == [PREFIX + "_notes"]
 
 
 # -- optimistic concurrency -------------------------------------------------------------------------

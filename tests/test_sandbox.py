@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
@@ -29,6 +30,7 @@ from dfctl.sandbox import (
     ControlPlane,
     SandboxError,
     find_binaries,
+    running,
     session,
     write_kubeconfig,
 )
@@ -40,7 +42,9 @@ pytestmark = pytest.mark.controlplane
 T = TypeVar("T")
 
 IMAGE = "ccr.xx-gov.example/dfp/payment-gateway:2026.3.1@sha256:" + "7d0c" * 16
-MANAGED = {"app.kubernetes.io/managed-by": "dfctl"}
+# The clusters are shared with the reconciler's tests: these objects carry no dfctl label (so
+# no plan counts or prunes them) and live in namespaces no rendered environment uses.
+LABELS = {"app.kubernetes.io/part-of": "sandbox-tests"}
 
 
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 90.0) -> T:
@@ -72,7 +76,7 @@ def message(exc: ApiException) -> str:
 
 def create_namespace(core: client.CoreV1Api, name: str) -> None:
     core.create_namespace(
-        client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=MANAGED))
+        client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=LABELS))
     )
 
 
@@ -135,14 +139,14 @@ def test_admin_kubeconfig_names_the_context_after_the_cluster(control_plane: Con
 
 
 def test_namespace_deletion_completes(control_plane: ControlPlane) -> None:
-    name = "dfp-budget-acc"
+    name = "sandbox-namespace-deletion"
     with control_plane.api_client() as api:
         core = client.CoreV1Api(api)
         create_namespace(core, name)
         core.create_namespaced_config_map(
             name,
             client.V1ConfigMap(
-                metadata=client.V1ObjectMeta(name="budget-settings", labels=MANAGED),
+                metadata=client.V1ObjectMeta(name="budget-settings", labels=LABELS),
                 data={"fiscal-year": "2026"},
             ),
         )
@@ -153,7 +157,7 @@ def test_namespace_deletion_completes(control_plane: ControlPlane) -> None:
 
 
 def test_deployment_gets_replicaset_and_pods_and_is_collected(control_plane: ControlPlane) -> None:
-    namespace = "dfp-execution-acc"
+    namespace = "sandbox-deployment"
     labels = {"app": "payment-gateway"}
     with control_plane.api_client() as api:
         core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
@@ -162,7 +166,7 @@ def test_deployment_gets_replicaset_and_pods_and_is_collected(control_plane: Con
         deployment = apps.create_namespaced_deployment(
             namespace,
             client.V1Deployment(
-                metadata=client.V1ObjectMeta(name="payment-gateway", labels=MANAGED),
+                metadata=client.V1ObjectMeta(name="payment-gateway", labels=LABELS),
                 spec=client.V1DeploymentSpec(
                     replicas=2,
                     selector=client.V1LabelSelector(match_labels=labels),
@@ -207,7 +211,7 @@ def test_deployment_gets_replicaset_and_pods_and_is_collected(control_plane: Con
 
 
 def test_quota_gets_status_and_rejects_a_pod_over_it(control_plane: ControlPlane) -> None:
-    namespace = "dfp-accounting-acc"
+    namespace = "sandbox-quota"
     hard = {"requests.cpu": "1", "limits.cpu": "2", "pods": "10"}
     with control_plane.api_client() as api:
         core = client.CoreV1Api(api)
@@ -215,7 +219,7 @@ def test_quota_gets_status_and_rejects_a_pod_over_it(control_plane: ControlPlane
         core.create_namespaced_resource_quota(
             namespace,
             client.V1ResourceQuota(
-                metadata=client.V1ObjectMeta(name="compute", labels=MANAGED),
+                metadata=client.V1ObjectMeta(name="compute", labels=LABELS),
                 spec=client.V1ResourceQuotaSpec(hard=hard),
             ),
         )
@@ -245,7 +249,7 @@ def test_quota_gets_status_and_rejects_a_pod_over_it(control_plane: ControlPlane
 
 
 def test_new_namespace_gets_service_account_and_root_ca(control_plane: ControlPlane) -> None:
-    namespace = "dfp-portal-acc"
+    namespace = "sandbox-service-account"
     with control_plane.api_client() as api:
         core = client.CoreV1Api(api)
         create_namespace(core, namespace)
@@ -280,7 +284,7 @@ def test_a_minted_group_gets_what_rbac_grants(control_plane: ControlPlane) -> No
     with control_plane.api_client() as admin:
         client.RbacAuthorizationV1Api(admin).create_cluster_role_binding(
             client.V1ClusterRoleBinding(
-                metadata=client.V1ObjectMeta(name="dfp-auditors-view", labels=MANAGED),
+                metadata=client.V1ObjectMeta(name="sandbox-auditors-view", labels=LABELS),
                 role_ref=client.V1RoleRef(
                     api_group="rbac.authorization.k8s.io", kind="ClusterRole", name="view"
                 ),
@@ -326,7 +330,7 @@ def test_two_clusters_are_independent(
     assert [c["name"] for c in contexts] == ["tke-prod-a", "tke-prod-b"]
     assert current["name"] == "tke-prod-a"
 
-    namespace = "dfp-budget-prod"
+    namespace = "sandbox-independent"
     with (
         config.new_client_from_config(str(merged), context="tke-prod-a") as api_a,  # type: ignore[no-untyped-call]
         config.new_client_from_config(str(merged), context="tke-prod-b") as api_b,  # type: ignore[no-untyped-call]
@@ -387,6 +391,34 @@ def test_a_process_that_exits_fails_the_start_at_once(tmp_path: Path) -> None:
     # Everything started before is stopped, and the temporary folder is gone.
     assert not plane.directory.exists()
     assert plane.pids == {}
+
+
+def test_an_apiserver_outage_keeps_the_data_and_the_address(tmp_path: Path) -> None:
+    # A cluster of its own: the shared ones must stay reachable for the other tests.
+    with running(["tke-acc-b"], tmp_path) as (plane,):
+        server = plane.server
+        settings = client.V1ConfigMap(
+            metadata=client.V1ObjectMeta(name="execution-settings", labels=LABELS),
+            data={"payment.single_limit": "500000"},
+        )
+        with plane.api_client() as api:
+            client.CoreV1Api(api).create_namespaced_config_map("default", settings)
+
+        plane.stop_apiserver()
+        assert "kube-apiserver" not in plane.pids
+        with plane.api_client() as api, pytest.raises(urllib3.exceptions.MaxRetryError):
+            client.CoreV1Api(api).read_namespaced_config_map(
+                "execution-settings", "default", _request_timeout=5
+            )
+
+        plane.start_apiserver()
+        assert plane.server == server
+        with plane.api_client() as api:
+            found = client.CoreV1Api(api).read_namespaced_config_map(
+                "execution-settings", "default"
+            )
+        assert found.data == {"payment.single_limit": "500000"}
+    assert not (tmp_path / "tke-acc-b" / "etcd-data").exists() or plane.pids == {}
 
 
 # --- dfctl sandbox ---------------------------------------------------------------------------

@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                 help="allow deleting more than 20%% of managed objects",
             )
 
+    _add_gitops_commands(commands)
+
     explain = commands.add_parser("explain", help="show what a rule checks, with examples")
     explain.add_argument(
         "rule", metavar="RULE", nargs="?", help="a rule id such as DFP-ELE-001 (default: list all)"
@@ -188,6 +190,103 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=120.0, help="seconds to wait for each start-up step"
     )
     return parser
+
+
+def _datetime(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date and time (ISO 8601): {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def _add_gitops_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    approvals = commands.add_parser(
+        "approvals", help="check that commits on main were approved as approvals.yaml requires"
+    )
+    approvals_commands = approvals.add_subparsers(
+        dest="approvals_command", required=True, metavar="ACTION"
+    )
+    check = approvals_commands.add_parser(
+        "check", help="judge every first-parent commit of a range against approvals.yaml"
+    )
+    check.add_argument("--range", required=True, metavar="BASE..HEAD", dest="range")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+
+    reconcile = commands.add_parser(
+        "reconcile", help="fetch main and apply every approved commit to an environment"
+    )
+    reconcile.add_argument(
+        "--repo", dest="url", required=True, metavar="URL", help="the repository to fetch"
+    )
+    reconcile.add_argument("--env", required=True, metavar="ENV")
+    every = reconcile.add_mutually_exclusive_group()
+    every.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
+    every.add_argument(
+        "--interval", type=float, metavar="S", help="a pass every S seconds until stopped"
+    )
+    reconcile.add_argument("--branch", default="main")
+    reconcile.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the fetched repository is kept (default: ~/.cache/dfctl/reconcile)",
+    )
+    reconcile.add_argument(
+        "--initial",
+        metavar="REV",
+        help="while the environment has no applied-revision marker: the revision to start "
+        "from (applied as it is; every commit after it is verified)",
+    )
+    reconcile.add_argument("--kubeconfig", type=Path, default=None)
+    reconcile.add_argument("--etcd-endpoints", metavar="URL[,URL]", default=None)
+    reconcile.add_argument("--etcd-credentials", type=Path, default=None, metavar="FILE")
+    reconcile.add_argument(
+        "--now",
+        type=_datetime,
+        default=None,
+        metavar="DATETIME",
+        help="judge change windows and freezes at this moment (ISO 8601; default: the clock)",
+    )
+    reconcile.add_argument(
+        "--identity", default=None, help="this reconciler's name in the Lease (default: host/pid)"
+    )
+    reconcile.add_argument("--lease-duration", type=int, default=120, metavar="S")
+    reconcile.add_argument(
+        "--evidence-log",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also append every evidence record to this JSON-lines file",
+    )
+    reconcile.add_argument(
+        "--metrics-port", type=int, default=None, metavar="PORT", help="serve Prometheus metrics"
+    )
+    reconcile.add_argument("--metrics-address", default="0.0.0.0", metavar="ADDR")
+    reconcile.add_argument(
+        "--allow-mass-prune",
+        action="store_true",
+        help="allow deleting more than 20%% of managed objects",
+    )
+    reconcile.add_argument(
+        "--force-conflicts",
+        action="store_true",
+        help="take over fields another manager owns (e.g. the installer's replicas)",
+    )
+
+    audit = commands.add_parser(
+        "audit", help="list the evidence records of applied revisions (and break-glass changes)"
+    )
+    audit.add_argument("--log", type=Path, default=None, metavar="FILE", help="a local log")
+    audit.add_argument(
+        "--env", metavar="ENV", help="read the records kept in this environment's clusters"
+    )
+    audit.add_argument("--kubeconfig", type=Path, default=None)
+    audit.add_argument(
+        "--break-glass", action="store_true", help="only records with break-glass changes"
+    )
+    audit.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def find_root(given: Path | None) -> Path:
@@ -299,6 +398,7 @@ def cmd_render(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_diff(args: argparse.Namespace, root: Path) -> int:
     from dfctl.diff.review import review
+    from dfctl.gitops.history import changed_paths
     from dfctl.load.gitsource import GitRevision, RevisionError
     from dfctl.render import RenderError, environment_names
     from dfctl.report.review import FORMATS
@@ -306,6 +406,7 @@ def cmd_diff(args: argparse.Namespace, root: Path) -> int:
 
     today = _today(args.today)
     repos = []
+    commits = []
     for rev in (args.base, args.head):
         try:
             source = GitRevision(root, rev)
@@ -316,13 +417,20 @@ def cmd_diff(args: argparse.Namespace, root: Path) -> int:
             _print_failed(f"revision {rev}", result.diagnostics)
             return EXIT_FINDINGS
         repos.append(repo)
+        commits.append(source.commit.hexsha)
     base, head = repos
+    # every file the change touches (code too), relative to the repository root
+    changed = [
+        path.removeprefix(source.prefix)
+        for path in changed_paths(source.repo, *commits)
+        if path.startswith(source.prefix)
+    ]
     if args.env is not None and args.env not in set(environment_names(base)) | set(
         environment_names(head)
     ):
         raise UsageError(f"no environment {args.env!r} in either revision")
     try:
-        outcome = review(base, head, args.base, args.head, args.env)
+        outcome = review(base, head, args.base, args.head, args.env, changed)
     except RenderError as exc:
         sys.stdout.write("".join(f"{p}\n" for p in exc.problems))
         sys.stderr.write(f"dfctl: {exc}\n")
@@ -451,6 +559,137 @@ def _terminal_progress_actions(total: int):  # type: ignore[no-untyped-def]
     return show
 
 
+def cmd_approvals(args: argparse.Namespace, root: Path) -> int:
+    from dfctl.gitops.approvals import verify_range
+    from dfctl.gitops.history import HistoryError, open_repo
+    from dfctl.report.gitops import verdicts_json, verdicts_text
+
+    base, dots, head = args.range.partition("..")
+    if not dots or not base or not head or head.startswith("."):
+        raise UsageError(f"--range: expected BASE..HEAD, got {args.range!r}")
+    try:
+        verdicts = verify_range(open_repo(root), base, head)
+    except HistoryError as exc:
+        raise UsageError(f"--range: {exc}") from exc
+    sys.stdout.write((verdicts_json if args.format == "json" else verdicts_text)(verdicts))
+    refused = sum(1 for v in verdicts if not v.approved)
+    sys.stderr.write(f"dfctl: {len(verdicts)} commits, {refused} refused\n")
+    return EXIT_FINDINGS if refused else EXIT_OK
+
+
+def cmd_gitops_reconcile(args: argparse.Namespace, root: Path) -> int:
+    import json
+    import signal
+    import socket
+    import threading
+
+    from dfctl.gitops.loop import KubeconfigConnections, Reconciler, Settings
+    from dfctl.gitops.metrics import ReconcileMetrics, serve
+    from dfctl.reconcile.connect import etcd_credentials
+    from dfctl.report.gitops import outcome_text
+    from dfctl.targets.etcd import CredentialsError
+
+    if args.interval is not None and args.interval <= 0:
+        raise UsageError("--interval must be more than 0 seconds")
+    cache = args.cache or Path.home() / ".cache" / "dfctl" / "reconcile"
+    try:
+        credentials = etcd_credentials(args.etcd_credentials, root)
+    except CredentialsError as exc:
+        raise UsageError(str(exc)) from exc
+    settings = Settings(
+        url=args.url,
+        environment=args.env,
+        cache=cache,
+        identity=args.identity or f"{socket.gethostname()}/{os.getpid()}",
+        branch=args.branch,
+        initial=args.initial,
+        lease_duration=args.lease_duration,
+        evidence_log=args.evidence_log,
+        allow_mass_prune=args.allow_mass_prune,
+        force_conflicts=args.force_conflicts,
+    )
+    connections = KubeconfigConnections(
+        args.kubeconfig,
+        args.etcd_endpoints.split(",") if args.etcd_endpoints is not None else None,
+        credentials,
+    )
+
+    def emit(event: dict[str, object]) -> None:
+        sys.stderr.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+        sys.stderr.flush()
+
+    fixed = args.now
+    metrics = ReconcileMetrics(args.env)
+    server = (
+        serve(metrics, args.metrics_port, args.metrics_address)
+        if args.metrics_port is not None
+        else None
+    )
+    reconciler = Reconciler(
+        settings,
+        connections,
+        now=(lambda: fixed) if fixed is not None else (lambda: dt.datetime.now(dt.UTC)),
+        emit=emit,
+        metrics=metrics,
+    )
+    try:
+        if args.interval is None:
+            outcome = reconciler.run_once()
+        else:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            outcome = reconciler.run(args.interval, stop.wait)
+        sys.stdout.write(outcome_text(outcome))
+    finally:
+        reconciler.close()
+        connections.close()
+        if server is not None:
+            server.stop()
+    return EXIT_OK if outcome.ok else EXIT_FINDINGS
+
+
+def cmd_audit(args: argparse.Namespace, root: Path) -> int:
+    from dfctl.gitops import evidence
+    from dfctl.model import Environment
+    from dfctl.report.gitops import audit_json, audit_text
+    from dfctl.targets import TargetError
+    from dfctl.targets.kube import KubeClient
+    from dfctl.validate import load_checked
+
+    if args.log is None and args.env is None:
+        raise UsageError("give --log FILE, --env ENV, or both")
+    sources: list[list[evidence.Evidence]] = []
+    if args.log is not None:
+        if not args.log.is_file():
+            raise UsageError(f"--log {args.log}: no such file")
+        sources.append(evidence.LocalLog(args.log).read())
+    if args.env is not None:
+        from dfctl.load.repo import WorkTree
+
+        repo = load_checked(WorkTree(root))
+        env = next((e for e in repo.of(Environment) if e.name == args.env), None)
+        if env is None:
+            raise UsageError(f"no environment {args.env!r} in {root}")
+        for cluster in env.clusters:
+            try:
+                client = KubeClient(cluster, args.kubeconfig)
+                sources.append(evidence.ClusterEvidence(client).list(args.env))
+            except TargetError as exc:
+                sys.stderr.write(f"dfctl: audit: {exc}\n")
+                return EXIT_FINDINGS
+    records = evidence.merged(*sources)
+    if args.env is not None:
+        records = [r for r in records if r.environment == args.env]
+    if args.break_glass:
+        records = [r for r in records if r.break_glass]
+    sys.stdout.write((audit_json if args.format == "json" else audit_text)(records))
+    glass = sum(len(r.break_glass) for r in records)
+    sys.stderr.write(
+        f"dfctl: {len(records)} evidence records, {glass} break-glass changes to review\n"
+    )
+    return EXIT_OK
+
+
 def cmd_fmt(args: argparse.Namespace, root: Path) -> int:
     from dfctl.fmt import format_paths
     from dfctl.report.diagnostics import as_text
@@ -565,6 +804,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_reconcile(args, root)
         if args.command == "fmt":
             return cmd_fmt(args, root)
+        if args.command == "approvals":
+            return cmd_approvals(args, root)
+        if args.command == "reconcile":
+            return cmd_gitops_reconcile(args, root)
+        if args.command == "audit":
+            return cmd_audit(args, root)
         if args.command == "schemas":
             return cmd_schemas(args, root)
         raise UsageError(f"unknown command {args.command}")

@@ -19,3 +19,7 @@ class ConflictError(TargetError):
     def __init__(self, message: str, managers: list[str]) -> None:
         super().__init__(message)
         self.managers = managers
+
+
+class VersionConflict(TargetError):
+    """The object changed since it was read, or already exists (optimistic locking lost)."""

@@ -1,0 +1,149 @@
+"""`dfctl sandbox`: control planes that keep running after the command returns.
+
+The processes run detached in sessions of their own; a state file in the sandbox folder records
+their pids (with start times, so a reused pid is never signalled) for `down` and `status`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dfctl.sandbox.binaries import SandboxError
+from dfctl.sandbox.control_plane import (
+    ControlPlane,
+    recorded_alive,
+    start_all,
+    stop_recorded,
+    write_kubeconfig,
+)
+
+STATE_FILE = "sandbox.json"
+KUBECONFIG = "kubeconfig"
+NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def default_directory() -> Path:
+    return Path.home() / ".cache" / "dfctl" / "sandbox"
+
+
+def read_state(directory: Path) -> dict[str, Any] | None:
+    try:
+        text = (directory / STATE_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        state = json.loads(text)
+    except ValueError as exc:
+        raise SandboxError(f"{directory / STATE_FILE}: not a sandbox state file: {exc}") from exc
+    if not isinstance(state, dict) or not isinstance(state.get("clusters"), list):
+        raise SandboxError(f"{directory / STATE_FILE}: not a sandbox state file")
+    return state
+
+
+def _running(state: dict[str, Any]) -> list[str]:
+    return [c["name"] for c in state["clusters"] if any(recorded_alive(c).values())]
+
+
+def up(names: Sequence[str], directory: Path, timeout: float = 120.0) -> dict[str, Any]:
+    """Start one control plane per name and leave them running; returns the state written."""
+    for name in names:
+        if not NAME.match(name):
+            raise SandboxError(f"cluster name {name!r} is not a DNS-1123 label")
+    if len(set(names)) != len(names):
+        raise SandboxError(f"cluster names repeat: {', '.join(names)}")
+    directory = directory.resolve()
+    state = read_state(directory)
+    if state is not None:
+        running = _running(state)
+        if running:
+            raise SandboxError(
+                f"a sandbox already runs in {directory} ({', '.join(running)}); "
+                f"stop it with `dfctl sandbox down --dir {directory}`"
+            )
+        down(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    planes = [ControlPlane(n, directory / n, timeout=timeout, detach=True) for n in names]
+    start_all(planes)
+    try:
+        kubeconfig = write_kubeconfig(planes, directory / KUBECONFIG)
+        state = {
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "kubeconfig": str(kubeconfig),
+            "binaries": str(planes[0].binaries.folder),
+            "clusters": [p.record() for p in planes],
+        }
+        (directory / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    except BaseException:
+        for plane in planes:
+            plane.stop()
+        raise
+    for plane in planes:
+        plane.release()
+    return state
+
+
+def down(directory: Path) -> dict[str, list[str]]:
+    """Stop what the state file records and remove the clusters' folders and the kubeconfig.
+
+    Returns, per cluster, the processes that were still running.
+    """
+    directory = directory.resolve()
+    state = read_state(directory)
+    if state is None:
+        return {}
+    stopped = {c["name"]: stop_recorded(c, remove=True) for c in state["clusters"]}
+    (directory / KUBECONFIG).unlink(missing_ok=True)
+    (directory / STATE_FILE).unlink(missing_ok=True)
+    return stopped
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    name: str
+    server: str
+    version: str
+    processes: dict[str, bool]  # process name -> running
+    ready: bool
+
+    @property
+    def healthy(self) -> bool:
+        return self.ready and all(self.processes.values())
+
+
+def _readyz(cluster: dict[str, Any]) -> bool:
+    pki = Path(cluster["directory"]) / "pki"
+    try:
+        context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+        context.load_cert_chain(pki / "admin.crt", pki / "admin.key")
+        with urllib.request.urlopen(
+            f"{cluster['server']}/readyz", context=context, timeout=5
+        ) as response:
+            return bool(response.status == 200)
+    except (OSError, ssl.SSLError, urllib.error.URLError):
+        return False
+
+
+def status(directory: Path) -> list[ClusterStatus] | None:
+    """The recorded clusters and whether they run; None when no sandbox was started there."""
+    state = read_state(directory.resolve())
+    if state is None:
+        return None
+    return [
+        ClusterStatus(
+            name=c["name"],
+            server=c["server"],
+            version=c.get("version", ""),
+            processes=recorded_alive(c),
+            ready=_readyz(c),
+        )
+        for c in state["clusters"]
+    ]
