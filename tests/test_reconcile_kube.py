@@ -471,3 +471,36 @@ def test_unreachable_cluster_is_a_clear_error(world: World, tmp_path: Path) -> N
     with pytest.raises(TargetUnreachable) as down:
         make_plan(state, "x", [ClusterTarget(KubeClient(CLUSTER, config, timeout=5))])
     assert str(down.value).startswith("cluster tke-acc-a is unreachable: ")
+
+
+def test_an_environment_spanning_two_clusters(
+    control_planes: dict[str, ControlPlane], tmp_path: Path
+) -> None:
+    work = copy_content(tmp_path / "repo")
+    commit_all(init_repo(work), "the city's configuration")
+    source = GitRevision(work, "HEAD")
+    repo, result = check_source(source, TODAY_DATE)
+    assert result.errors == 0
+    state = render(repo, "production")
+    clients = {name: KubeClient(name, plane.kubeconfig) for name, plane in control_planes.items()}
+    for name, client in clients.items():
+        install_platform(
+            client,
+            DesiredState(state.environment, state.clusters, tuple(state.objects_in(name)), ()),
+        )
+    targets = [ClusterTarget(client) for client in clients.values()]
+    plan = make_plan(state, source.commit.hexsha, targets)
+    assert [part.target for part in plan.targets] == ["tke-prod-a", "tke-prod-b"]
+    assert all(part.actions for part in plan.targets)
+    apply_plan(plan, targets)
+    for name, client in clients.items():
+        namespaces = {o.name for o in state.objects_in(name) if o.kind == "Namespace"}
+        for namespace in namespaces:
+            assert client.get("ResourceQuota", namespace, "dfp-quota") is not None
+        other = {o.name for o in state.objects if o.kind == "Namespace"} - namespaces
+        assert all(client.get("ResourceQuota", ns, "dfp-quota") is None for ns in other)
+        marker = client.get("ConfigMap", MARKER_NAMESPACE, MARKER_NAME)
+        assert marker is not None and marker["data"]["revision"] == source.commit.hexsha
+    assert make_plan(
+        state, source.commit.hexsha, [ClusterTarget(c) for c in clients.values()]
+    ).is_empty()
