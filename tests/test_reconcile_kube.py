@@ -473,6 +473,46 @@ def test_unreachable_cluster_is_a_clear_error(world: World, tmp_path: Path) -> N
     assert str(down.value).startswith("cluster tke-acc-a is unreachable: ")
 
 
+def test_apiserver_stopped_mid_apply(world: World) -> None:
+    before = live(world, "ConfigMap", MARKER_NAMESPACE, MARKER_NAME)["data"]
+    for number in range(60, 100):
+        text = SCRATCH_POLICY.replace("AP-2026-0098", f"AP-2026-00{number}")
+        text = text.replace("10.99.30.0/24", f"10.99.{number}.0/24")
+        (world.work / f"portal/access-policies/AP-2026-00{number}.yaml").write_text(
+            text, encoding="utf-8"
+        )
+    world.commit("forty integration test rigs")
+    plan, targets = world.plan()
+    assert sum(1 for a in plan.actions if a.op == "create") == 40
+    stopped: list[str] = []
+
+    def stop_after_first(message: str) -> None:
+        if not stopped:
+            stopped.append(message)
+            world.plane.stop_apiserver()
+
+    try:
+        with pytest.raises(TargetError) as failed:
+            apply_plan(plan, targets, progress=stop_after_first)
+    finally:
+        if stopped:
+            world.plane.start_apiserver()
+    assert "writes failed" in str(failed.value)
+    assert "unreachable" in str(failed.value)
+    # the marker did not move, and the next run converges with nothing lost
+    assert live(world, "ConfigMap", MARKER_NAMESPACE, MARKER_NAME)["data"] == before
+    plan, targets = world.plan()
+    assert 0 < sum(1 for a in plan.actions if a.op == "create") < 40
+    apply_plan(plan, targets)
+    for number in range(60, 100):
+        live(world, "NetworkPolicy", "dfp-budget-acc", f"dfp-ap-2026-00{number}")
+    assert world.plan()[0].is_empty()
+    assert (
+        live(world, "ConfigMap", MARKER_NAMESPACE, MARKER_NAME)["data"]["revision"]
+        == world.repo.head.commit.hexsha
+    )
+
+
 def test_an_environment_spanning_two_clusters(
     control_planes: dict[str, ControlPlane], tmp_path: Path
 ) -> None:
