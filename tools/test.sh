@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: make sure the real servers the tests run against exist, then run every
+# test tier with pytest (arguments are passed on to pytest).
+#   - etcd, kube-apiserver and kube-controller-manager, built from their Go modules into a cache
+#     outside the clone (the first build takes 10-25 minutes; later runs reuse it at once);
+#   - etcd and etcdctl from Debian's packages for the configuration-service tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/controlplane/build.sh >/dev/null
+bash tools/configservice/install-etcd.sh
+exec .venv/bin/pytest "$@"
