@@ -40,9 +40,9 @@ def load_checked(
 
 def check_source(source: FileSource, today: dt.date) -> tuple[Repo, ValidationResult]:
     """Load and check every data file of ``source``; the Repo is returned for rendering."""
-    repo = load_checked(source)
-    found = set(repo.diagnostics)
     with paused_gc():
+        repo = load_checked(source)
+        found = set(repo.diagnostics)
         found.update(run_repo_rules(CheckContext(repo=repo, today=today)))
     return repo, ValidationResult(sorted(found, key=sort_key), len(repo.paths))
 
@@ -67,12 +67,16 @@ def validate(
         only, report = selection(paths, source.data_paths())
         # files named but not data files (or absent) are reported by the loader as they are
         only |= set(paths) & set(source.data_paths())
-    repo = load_checked(source, only, progress)
-    base_repo = load_repo(GitRevision(root, base)) if base else None
-    context = CheckContext(repo=repo, today=today, base=base_repo)
-    found = set(repo.diagnostics)
     with paused_gc():
+        repo = load_checked(source, only, progress)
+        base_repo = load_repo(GitRevision(root, base)) if base else None
+        context = CheckContext(repo=repo, today=today, base=base_repo)
+        found = set(repo.diagnostics)
         found.update(run_repo_rules(context))
+        files_checked = len(repo.paths)
+        # Dropped while collection is still paused: once it is back on, its first passes would
+        # walk every loaded object again (most of a second on a province-sized repository).
+        del repo, base_repo, context
     if report is not None:
         found = {d for d in found if d.file in report}
-    return ValidationResult(sorted(found, key=sort_key), len(repo.paths))
+    return ValidationResult(sorted(found, key=sort_key), files_checked)

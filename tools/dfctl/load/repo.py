@@ -36,17 +36,15 @@ def paused_gc() -> Iterator[None]:
     that parsing a file leaves behind are freed by a young-generation collection every
     ``_COLLECT_EVERY`` files (see `load_repo`), which looks at recent objects only.
 
-    On the way out, what is still alive (the loaded repository, mostly) is moved to the
-    permanent generation: otherwise the first automatic collection afterwards walks all of it
-    once more (a second on a province). Reference counting still frees those objects.
+    Pauses nest: only the outermost one switches collection back on. The first automatic
+    collection after that walks what is still alive once more, so a caller that can (`validate`)
+    drops the repository before its pause ends.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.collect(0)
-        gc.freeze()
         if enabled:
             gc.enable()
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import ruamel.yaml.main
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
@@ -146,6 +148,25 @@ class _Stop(Exception):
 
 
 _parser_yaml = YAML(typ="safe", pure=False)
+# libyaml's event parser from ruamel.yaml.clib; None where the C extension is not installed
+_CPARSER: Any = getattr(ruamel.yaml.main, "CParser", None)
+
+
+def _events(text: str) -> Iterator[Any]:
+    """The parser events of ``text``, from the C parser (ruamel.yaml.clib) when it is there.
+
+    Going through ``YAML.parse`` builds a new loader class for every call, which leaves reference
+    cycles behind each file and costs a second C call per event.
+    """
+    if _CPARSER is None:
+        yield from _parser_yaml.parse(io.StringIO(text))
+        return
+    parser = _CPARSER(text)
+    try:
+        while (event := parser.get_event()) is not None:
+            yield event
+    finally:
+        parser.dispose()
 
 
 def read_yaml(path: str, data: bytes) -> ReadResult:
@@ -176,7 +197,7 @@ def read_yaml(path: str, data: bytes) -> ReadResult:
     syntax: Diagnostic | None = None
     stopped = False
     try:
-        for event in _parser_yaml.parse(io.StringIO(text)):
+        for event in _events(text):
             builder.feed(event)
     except _Stop:
         stopped = True

@@ -1,0 +1,1 @@
+"""Speed benchmarks of dfctl (run on demand, not by the test suite)."""
