@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,29 @@ def test_explain_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str
     assert code == 2
     assert captured.out == ""
     assert captured.err == "dfctl: no rule 'NOPE'; `dfctl explain` lists them\n"
+
+
+# Rules whose failing case needs more than a folder: a git history (evolution), a generated
+# 8 MiB file (size) or the formatter (fmt). Their tests name the rule id and the line.
+TESTED_OUTSIDE_CASES = {
+    "DFP-EVO-001": "test_evolution.py",
+    "DFP-EVO-002": "test_evolution.py",
+    "DFP-EVO-003": "test_evolution.py",
+    "DFP-YAML-006": "test_yamlread.py",
+    "DFP-FMT-001": "test_fmt.py",
+}
+
+
+def test_every_rule_has_a_failing_case() -> None:
+    tests = Path(__file__).parent
+    expected = "".join(
+        p.read_text(encoding="utf-8") for p in (tests / "cases").rglob("expected.txt")
+    )
+    missing = []
+    for rule_id in sorted(RULES):
+        if f" {rule_id} " in expected:
+            continue
+        elsewhere = TESTED_OUTSIDE_CASES.get(rule_id)
+        if elsewhere is None or rule_id not in (tests / elsewhere).read_text(encoding="utf-8"):
+            missing.append(rule_id)
+    assert missing == []
