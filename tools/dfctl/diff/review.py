@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,12 +37,24 @@ class RiskFlag:
 
 
 @dataclass(frozen=True)
+class ApprovalNeed:
+    """Approvals the change needs under approvals.yaml at the base revision."""
+
+    group: str
+    count: int
+    rules: tuple[str, ...]
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Review:
     base: str
     head: str
     environments: tuple[str, ...]
     changes: tuple[ObjectChange, ...]
     flags: tuple[RiskFlag, ...]
+    approvals: tuple[ApprovalNeed, ...] = ()
+    uncovered: tuple[str, ...] = ()  # changed paths no rule of approvals.yaml covers
 
 
 def _object_key(obj: KubeObject) -> tuple[str, ...]:
@@ -112,10 +125,34 @@ def _sort(obj: KubeObject) -> tuple[str, int, str, str, str]:
     return obj.sort_key()
 
 
+def approvals_needed(
+    base: Repo, changed_paths: Sequence[str]
+) -> tuple[tuple[ApprovalNeed, ...], tuple[str, ...]]:
+    """Who must approve a change of ``changed_paths``, by the base revision's approvals.yaml."""
+    from dfctl.gitops.approvals import needs_for
+    from dfctl.model import ApprovalPolicy
+
+    policies = base.of(ApprovalPolicy)
+    if not policies or not changed_paths:
+        return (), ()
+    needs, uncovered = needs_for(policies[0], changed_paths)
+    found = tuple(ApprovalNeed(n.group, n.count, n.rules, n.paths) for n in needs)
+    return found, tuple(uncovered)
+
+
 def review(
-    base: Repo, head: Repo, base_name: str, head_name: str, only_env: str | None = None
+    base: Repo,
+    head: Repo,
+    base_name: str,
+    head_name: str,
+    only_env: str | None = None,
+    changed_paths: Sequence[str] = (),
 ) -> Review:
-    """Render both revisions and compare them, environment by environment."""
+    """Render both revisions and compare them, environment by environment.
+
+    ``changed_paths`` (every file the change touches, code included) are judged against the
+    base revision's approvals.yaml to list the approvals the change needs.
+    """
     from dfctl.diff.risk import risk_flags
     from dfctl.render import environment_names
 
@@ -128,4 +165,7 @@ def review(
         after = render(head, env) if env in environment_names(head) else None
         changes.extend(diff_states(env, before, after))
     flags = risk_flags(base, head, changes, names)
-    return Review(base_name, head_name, tuple(names), tuple(changes), tuple(flags))
+    approvals, uncovered = approvals_needed(base, changed_paths)
+    return Review(
+        base_name, head_name, tuple(names), tuple(changes), tuple(flags), approvals, uncovered
+    )

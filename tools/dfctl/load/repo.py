@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from dfctl.diagnostics import Diagnostic, Severity
 from dfctl.load.structure import RULE_FOLDER, check_structure
@@ -96,6 +96,9 @@ class Repo:
     # identities named by files that failed to load, so references to them do not cascade
     unreadable: dict[str, set[str]] = field(default_factory=dict)
     _by_kind: dict[str, list[Document]] = field(default_factory=dict)
+    # values derived from the documents (element rows, effective defaults …), computed once
+    # however many environments are rendered from this Repo
+    derived: dict[Any, Any] = field(default_factory=dict)
 
     def add(self, path: str, document: Document) -> None:
         self.documents[path] = document

@@ -80,6 +80,17 @@ def element_rows(element_set: ElementSet) -> list[dict[str, Any]]:
     return rows
 
 
+def _element_spec(repo: Repo, element_set: ElementSet) -> dict[str, Any]:
+    """The set's document body; the same in every environment, so built once per Repo (the
+    Repo keeps the set alive, so its id cannot be reused while the entry exists)."""
+    key = ("element-spec", id(element_set))
+    spec = repo.derived.get(key)
+    if spec is None:
+        spec = {**_dump(element_set, exclude={"elements"}), "elements": element_rows(element_set)}
+        repo.derived[key] = spec
+    return spec
+
+
 def config_documents(
     repo: Repo, env: Environment, effective: dict[str, dict[str, EffectiveValue]]
 ) -> Iterator[ConfigDocument]:
@@ -127,7 +138,7 @@ def config_documents(
             f"{prefix}elements/{element_set.set_code}/{element_set.fiscal_year}/{element_set.mof_div_code}",
             "ElementSet",
             element_set,
-            {**_dump(element_set, exclude={"elements"}), "elements": element_rows(element_set)},
+            _element_spec(repo, element_set),
         )
     for rule_set in repo.of(ControlRuleSet):
         yield _doc(

@@ -26,16 +26,24 @@ def items_by_key(repo: Repo) -> dict[str, tuple[str, ConfigItem]]:
     return {item.key: (s.domain, item) for s in repo.of(ConfigItemSet) for item in s.items}
 
 
+def province_defaults(repo: Repo) -> dict[str, EffectiveValue]:
+    """Every item's default, computed once per Repo (a province holds tens of thousands)."""
+    cached = repo.derived.get("province_defaults")
+    if cached is None:
+        cached = {
+            key: EffectiveValue(item.default, f"{item.src.file}:{item.src.at('default')[0]}", None)
+            for key, (_domain, item) in items_by_key(repo).items()
+        }
+        repo.derived["province_defaults"] = cached
+    return cached
+
+
 def effective_config(repo: Repo, env: Environment) -> dict[str, dict[str, EffectiveValue]]:
     """mof_div_code -> item key -> the value that region runs with in ``env``."""
-    items = items_by_key(repo)
+    defaults = province_defaults(repo)
     result: dict[str, dict[str, EffectiveValue]] = {}
     for region in env.regions:
-        values = {
-            key: EffectiveValue(item.default, f"{item.src.file}:{item.src.at('default')[0]}", None)
-            for key, (_domain, item) in items.items()
-        }
-        result[region.mof_div_code] = values
+        result[region.mof_div_code] = dict(defaults)
     for override in env.config_overrides:
         region_values = result.get(override.mof_div_code)
         if region_values is not None and override.key in region_values:

@@ -10,6 +10,7 @@ for them ``required`` is not enforced; types and unknown fields still are.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -65,17 +66,37 @@ def _validator(version: str, api_version: str, kind: str, patch: bool) -> Valida
     return validator
 
 
+_checked: dict[tuple[str, bool, str], tuple[str, ...]] = {}
+_CHECKED_LIMIT = 100_000
+
+
 def validate_objects(
     objects: list[KubeObject], versions: dict[str, str]
 ) -> Iterator[tuple[KubeObject, str]]:
-    """(object, problem) for each rendered object the cluster's API would reject."""
+    """(object, problem) for each rendered object the cluster's API would reject.
+
+    A review renders two revisions of every environment, whose objects are nearly all the same:
+    outcomes are remembered by content, so each distinct object is checked once.
+    """
     for obj in objects:
-        try:
-            version = schema_version(versions[obj.cluster])
-            validator = _validator(version, obj.api_version, obj.kind, obj.patch_only)
-        except SchemaUnavailable as exc:
-            yield obj, str(exc)
-            continue
-        for error in validator.iter_errors(obj.body):
-            where = ".".join(str(p) for p in error.absolute_path) or "(object)"
-            yield obj, f"{where}: {error.message}"
+        version = versions.get(obj.cluster, "")
+        memo_key = (version, obj.patch_only, json.dumps(obj.body, sort_keys=True))
+        known = _checked.get(memo_key)
+        if known is None:
+            known = tuple(_problems(obj, version))
+            if len(_checked) < _CHECKED_LIMIT:
+                _checked[memo_key] = known
+        for problem in known:
+            yield obj, problem
+
+
+def _problems(obj: KubeObject, kubernetes_version: str) -> Iterator[str]:
+    try:
+        version = schema_version(kubernetes_version)
+        validator = _validator(version, obj.api_version, obj.kind, obj.patch_only)
+    except SchemaUnavailable as exc:
+        yield str(exc)
+        return
+    for error in validator.iter_errors(obj.body):
+        where = ".".join(str(p) for p in error.absolute_path) or "(object)"
+        yield f"{where}: {error.message}"

@@ -13,6 +13,7 @@ from dfctl.render.write import dump_yaml
 
 MAX_FIELD_ROWS = 40
 MAX_BODY_LINES = 60
+MAX_APPROVAL_FILES = 10
 _SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 
 
@@ -27,8 +28,23 @@ def _value(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
+def _files(paths: tuple[str, ...], limit: int = 3) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def _approval_lines(review: Review) -> list[str]:
+    lines = [
+        f"APPROVAL {need.count} from {need.group} ({'; '.join(need.rules)}: {_files(need.paths)})"
+        for need in review.approvals
+    ]
+    lines += [f"APPROVAL no rule of approvals.yaml covers {path}" for path in review.uncovered]
+    return lines
+
+
 def as_text(review: Review) -> str:
     lines = [f"review {review.base}..{review.head}: {len(review.changes)} changes"]
+    lines += _approval_lines(review)
     for flag in review.flags:
         lines.append(f"RISK {flag.code}: {flag.environment}: {flag.ref}: {flag.detail}")
     current: tuple[str, str] | None = None
@@ -78,8 +94,29 @@ def _details(change: ObjectChange) -> list[str]:
     return out
 
 
+def _approvals_markdown(review: Review) -> list[str]:
+    if not review.approvals and not review.uncovered:
+        return []
+    out = [
+        f"**Approvals needed** (approvals.yaml at `{review.base}`)",
+        "",
+        "| group | approvals | rule | files |",
+        "|---|---:|---|---|",
+    ]
+    for need in review.approvals:
+        files = "<br>".join(f"`{p}`" for p in need.paths[:MAX_APPROVAL_FILES])
+        if len(need.paths) > MAX_APPROVAL_FILES:
+            files += f"<br>… {len(need.paths) - MAX_APPROVAL_FILES} more"
+        out.append(f"| {need.group} | {need.count} | {'; '.join(need.rules)} | {files} |")
+    for path in review.uncovered:
+        out.append(f"| ⚠️ none | — | no rule of approvals.yaml covers it | `{path}` |")
+    out.append("")
+    return out
+
+
 def as_markdown(review: Review) -> str:
     out = [f"### dfctl review `{review.base}` → `{review.head}`", ""]
+    out += _approvals_markdown(review)
     if not review.changes:
         out.append("No change to any environment's desired state.")
         return "\n".join(out) + "\n"
@@ -126,6 +163,11 @@ def as_json(review: Review) -> str:
             {"code": f.code, "environment": f.environment, "ref": f.ref, "detail": f.detail}
             for f in review.flags
         ],
+        "approvals": [
+            {"group": n.group, "count": n.count, "rules": list(n.rules), "paths": list(n.paths)}
+            for n in review.approvals
+        ],
+        "uncovered": list(review.uncovered),
         "changes": [
             {
                 "environment": c.environment,

@@ -1,0 +1,146 @@
+"""Real git histories the way GitLab writes them: a branch per merge request, merged into main with
+`git merge --no-ff` and a merge commit whose message carries the `Approved-by:` trailers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.content import PROJECT
+
+
+@dataclass(frozen=True)
+class Who:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+# members of the repository's approvals.yaml
+ZHENG = Who("郑国栋", "zheng.guodong@xx.gov.example")  # city-finance-bureau
+LIN = Who("林素芬", "lin.sufen@xx.gov.example")  # city-finance-bureau
+ZHOU = Who("周晓峰", "zhou.xiaofeng@xx.gov.example")  # ops-lead
+XIE = Who("谢宏伟", "xie.hongwei@xx.gov.example")  # ops-lead
+DENG = Who("邓佳慧", "deng.jiahui@xx.gov.example")  # ops-lead
+XU = Who("许文涛", "xu.wentao@xx.gov.example")  # province-team
+CHEN = Who("陈志刚", "chen.zhigang@xx.gov.example")  # security
+WU = Who("吴海燕", "wu.haiyan@xx.gov.example")  # platform-ops
+JIANG = Who("蒋晨阳", "jiang.chenyang@xx.gov.example")  # platform-ops
+# in no group
+LI = Who("李明", "liming@xx.gov.example")
+MERGER = Who("GitLab", "gitlab@xx.gov.example")
+
+
+def git(cwd: Path, *args: str, who: Who | None = None, committer: Who | None = None) -> str:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    for role, person in (("AUTHOR", who), ("COMMITTER", committer or who)):
+        if person is not None:
+            env[f"GIT_{role}_NAME"] = person.name
+            env[f"GIT_{role}_EMAIL"] = person.email
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
+    return done.stdout.strip()
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+class Main:
+    """A repository whose main branch only moves by merge requests (unless a test pushes)."""
+
+    def __init__(self, path: Path, files: Sequence[str] | None = None) -> None:
+        """``files``: repository paths to copy from this project (default: approvals.yaml)."""
+        self.path = path
+        self.count = 0
+        path.mkdir(parents=True, exist_ok=True)
+        for name in files or ["approvals.yaml"]:
+            source = PROJECT / name
+            if source.is_dir():
+                shutil.copytree(source, path / name)
+            else:
+                (path / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, path / name)
+        git(path, "init", "-q", "-b", "main")
+        git(path, "config", "commit.gpgsign", "false")
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "初始化配置仓库", who=MERGER)
+        self.root = self.head
+
+    @property
+    def head(self) -> str:
+        return git(self.path, "rev-parse", "HEAD")
+
+    def merge_request(
+        self,
+        title: str,
+        change: Callable[[Path], None],
+        author: Who,
+        approvers: Sequence[Who],
+        *,
+        break_glass: str | None = None,
+        co_authors: Sequence[Who] = (),
+        sign_with: Path | None = None,
+        extra_trailers: Sequence[str] = (),
+    ) -> str:
+        """Branch off main, commit ``change`` as ``author``, merge it with GitLab's message."""
+        self.count += 1
+        branch = f"mr-{self.count}"
+        git(self.path, "checkout", "-q", "-b", branch, "main")
+        change(self.path)
+        git(self.path, "add", "-A")
+        body = "".join(f"\n\nCo-authored-by: {c}" for c in co_authors)
+        git(self.path, "commit", "-q", "-m", f"{title}{body}", who=author)
+        git(self.path, "checkout", "-q", "main")
+        trailers = [
+            *(f"Approved-by: {a}" for a in approvers),
+            *([f"Break-glass: {break_glass}"] if break_glass else []),
+            *extra_trailers,
+        ]
+        message = (
+            f"Merge branch '{branch}' into 'main'\n\n{title}\n\n"
+            f"See merge request dfp/config!{100 + self.count}\n\n" + "\n".join(trailers) + "\n"
+        )
+        signing = (
+            ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign_with}"] if sign_with else []
+        )
+        git(
+            self.path,
+            *signing,
+            "merge",
+            "-q",
+            "--no-ff",
+            *(["-S"] if sign_with else ["--no-gpg-sign"]),
+            "-m",
+            message,
+            branch,
+            who=MERGER,
+        )
+        return self.head
+
+    def push(self, title: str, change: Callable[[Path], None], author: Who) -> str:
+        """A commit straight on main, as someone with push rights would make it."""
+        change(self.path)
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "-m", title, who=author)
+        return self.head
+
+
+def ssh_key(folder: Path, name: str) -> tuple[Path, str]:
+    """A fresh ed25519 key pair: (private key file, public key as `type base64`)."""
+    key = folder / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    kind, data, *_ = key.with_suffix(".pub").read_text().split()
+    return key, f"{kind} {data}"
