@@ -128,6 +128,14 @@ REQUEST_LINE = re.compile(
 )
 
 
+# Client-side rate limiting: "Throttling request took 131.3ms, request: GET:…" (1.20) or
+# "Waited for 1.2s due to client-side throttling, not priority and fairness, request: …"
+THROTTLE_LINE = re.compile(
+    r"Throttling request took (?P<took>[\dhmsuµn.]+)|Waited for (?P<waited>[\dhmsuµn.]+) due to "
+    r"client-side throttling"
+)
+
+
 class BenchError(Exception):
     """The benchmark could not run as designed; the message says which step and why."""
 
@@ -181,11 +189,23 @@ class Corpus:
         return dict(Counter(o.kind for o in self.objects))
 
 
-def _replace(path: Path, old: str, new: str) -> None:
+def raise_capacity(path: Path, lanes: int) -> None:
+    """Add the lanes' quotas to the cluster's capacity (cpu, memory in Gi, pods)."""
     text = path.read_text(encoding="utf-8")
-    if text.count(old) != 1:
-        raise BenchError(f"{path}: expected {old!r} once, the content changed")
-    path.write_text(text.replace(old, new), encoding="utf-8")
+    for key, unit, added in (
+        ("cpu", "", LANE_CPU * lanes),
+        ("memory", "Gi", LANE_MEMORY_GI * lanes),
+        ("pods", "", LANE_PODS * lanes),
+    ):
+        pattern = re.compile(rf'^(  {key}: "?)(\d+)({unit}"?)$', re.MULTILINE)
+
+        def raised(match: re.Match[str], added: int = added) -> str:
+            return f"{match[1]}{int(match[2]) + added}{match[3]}"
+
+        text, found = pattern.subn(raised, text)
+        if found != 1:
+            raise BenchError(f"{path}: no capacity.{key} in whole {unit or 'units'} to raise")
+    path.write_text(text, encoding="utf-8")
 
 
 def _desired(work: Path, rev: str | None) -> tuple[str, DesiredState]:
@@ -237,10 +257,7 @@ def build_repository(folder: Path, objects: int) -> Corpus:
         (work / LANES / f"{name}.yaml").write_text(text, encoding="utf-8")
         total += 5 + (domain in with_config)
         lanes += 1
-    cluster = work / CLUSTER_FILE
-    _replace(cluster, 'cpu: "96"', f'cpu: "{96 + LANE_CPU * lanes}"')
-    _replace(cluster, "memory: 384Gi", f"memory: {384 + LANE_MEMORY_GI * lanes}Gi")
-    _replace(cluster, 'pods: "1000"', f'pods: "{1000 + LANE_PODS * lanes}"')
+    raise_capacity(work / CLUSTER_FILE, lanes)
 
     checked = _dfctl("--repo", str(work), "validate", "--today", TODAY)
     if checked.returncode != 0 or " error " in checked.stdout:
@@ -513,9 +530,12 @@ def count_requests(log: Path) -> dict[str, Any]:
     """Requests by method in a kubectl -v=6 log, and how many of the GETs were not objects."""
     methods: Counter[str] = Counter()
     openapi = discovery = throttled = 0
+    waited = 0.0
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if "client-side throttling" in line:
+        delay = THROTTLE_LINE.search(line)
+        if delay is not None:
             throttled += 1
+            waited += _go_duration(delay.group("took") or delay.group("waited"))
         found = REQUEST_LINE.search(line)
         if found is None:
             continue
@@ -532,8 +552,16 @@ def count_requests(log: Path) -> dict[str, Any]:
         "total": sum(methods.values()),
         "openapi_gets": openapi,
         "discovery_gets": discovery,
-        "throttle_lines": throttled,
+        "throttled_requests": throttled,
+        "throttled_s": waited,
     }
+
+
+def _go_duration(text: str) -> float:
+    """Seconds in a Go duration as klog prints it: 131.3ms, 1.2s, 950µs, 1m2.5s."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+    parts = re.findall(r"([\d.]+)(h|ms|m|s|us|µs|ns)", text)
+    return sum(float(number) * units[unit] for number, unit in parts)
 
 
 # --- the child: one dfctl run -------------------------------------------------------------------
@@ -692,7 +720,9 @@ def find_kubectl(given: Path | None) -> Kubectl:
             raise BenchError(f"{KUBECTL_INSTALLER} failed:\n{done.stderr[-2000:]}")
         path = Path(lines[-1])
         logged = [line for line in done.stderr.splitlines() if line.startswith("[kubectl] ")]
-        origin = logged[-1].removeprefix("[kubectl] ") if logged else "Debian kubernetes-client"
+        # "[kubectl] kubernetes-client 1.20.5+… (installed)" or "(unpacked in …)"
+        words = logged[-1].split() if logged else []
+        origin = f"Debian {' '.join(words[1:3])}" if len(words) >= 3 else "Debian kubernetes-client"
     shown = subprocess.run(
         [str(path), "version", "--client", "-o", "json"],
         capture_output=True,
@@ -722,8 +752,11 @@ def _kubectl_requests_text(counted: dict[str, Any] | None) -> str:
         extra.append(f"{counted['openapi_gets']} GET /openapi/v2")
     if counted["discovery_gets"]:
         extra.append(f"{counted['discovery_gets']} discovery")
-    if counted["throttle_lines"]:
-        extra.append(f"{counted['throttle_lines']} throttled")
+    if counted["throttled_requests"]:
+        extra.append(
+            f"{counted['throttled_requests']} held back by kubectl's client-side rate limit, "
+            f"{counted['throttled_s']:.0f} s in all"
+        )
     return text + (f" (of which {', '.join(extra)})" if extra else "")
 
 
@@ -818,6 +851,7 @@ def report(
         "objects": len(corpus.objects),
         "kinds": corpus.kinds(),
         "lanes": corpus.lanes,
+        "commit": corpus.commit,
         "base_objects": corpus.base_objects,
         "repeat": repeat,
         "kube_apiserver": server_version,

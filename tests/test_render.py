@@ -198,3 +198,14 @@ def test_render_error_lists_problems() -> None:
     with pytest.raises(RenderError) as raised:
         render(load_checked(WorkTree(PROJECT)), "nowhere")
     assert raised.value.problems == []
+
+
+def test_config_map_values_must_be_strings() -> None:
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "x"},
+        "data": {"a": "1", "b": 2},
+    }
+    problems = [p for _, p in validate_objects([KubeObject("c", body, "f:1")], {"c": "1.30"})]
+    assert problems == ["data.b: 2 is not of type 'string'"]

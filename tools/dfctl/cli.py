@@ -400,6 +400,7 @@ def cmd_diff(args: argparse.Namespace, root: Path) -> int:
     from dfctl.diff.review import review
     from dfctl.gitops.history import changed_paths
     from dfctl.load.gitsource import GitRevision, RevisionError
+    from dfctl.load.repo import LoadCache
     from dfctl.render import RenderError, environment_names
     from dfctl.report.review import FORMATS
     from dfctl.validate import check_source
@@ -407,18 +408,22 @@ def cmd_diff(args: argparse.Namespace, root: Path) -> int:
     today = _today(args.today)
     repos = []
     commits = []
+    shared: LoadCache = {}  # both revisions hold mostly the same blobs: read each once
     for rev in (args.base, args.head):
         try:
             source = GitRevision(root, rev)
         except RevisionError as exc:
             raise UsageError(str(exc)) from exc
-        repo, result = check_source(source, today)
+        repo, result = check_source(source, today, shared)
         if result.errors:
             _print_failed(f"revision {rev}", result.diagnostics)
             return EXIT_FINDINGS
         repos.append(repo)
         commits.append(source.commit.hexsha)
     base, head = repos
+    # the two revisions share the models of every unchanged file, and so what is derived from
+    # them for rendering (keyed by the models' identities)
+    head.derived = base.derived
     # every file the change touches (code too), relative to the repository root
     changed = [
         path.removeprefix(source.prefix)

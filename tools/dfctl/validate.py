@@ -11,7 +11,7 @@ from dfctl.checks import CheckContext, run_file_rules, run_repo_rules
 from dfctl.checks.depends import selection
 from dfctl.diagnostics import Diagnostic, Severity, sort_key
 from dfctl.load.gitsource import GitRevision
-from dfctl.load.repo import FileSource, Repo, WorkTree, load_repo, paused_gc
+from dfctl.load.repo import FileSource, LoadCache, Repo, WorkTree, load_repo, paused_gc
 
 
 @dataclass(frozen=True)
@@ -32,16 +32,26 @@ def load_checked(
     source: FileSource,
     only: set[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: LoadCache | None = None,
 ) -> Repo:
     return load_repo(
-        source, file_checks=lambda doc: list(run_file_rules(doc)), only=only, progress=progress
+        source,
+        file_checks=lambda doc: list(run_file_rules(doc)),
+        only=only,
+        progress=progress,
+        cache=cache,
     )
 
 
-def check_source(source: FileSource, today: dt.date) -> tuple[Repo, ValidationResult]:
-    """Load and check every data file of ``source``; the Repo is returned for rendering."""
+def check_source(
+    source: FileSource, today: dt.date, cache: LoadCache | None = None
+) -> tuple[Repo, ValidationResult]:
+    """Load and check every data file of ``source``; the Repo is returned for rendering.
+
+    Revisions checked with the same ``cache`` read each distinct file once.
+    """
     with paused_gc():
-        repo = load_checked(source)
+        repo = load_checked(source, cache=cache)
         found = set(repo.diagnostics)
         found.update(run_repo_rules(CheckContext(repo=repo, today=today)))
     return repo, ValidationResult(sorted(found, key=sort_key), len(repo.paths))

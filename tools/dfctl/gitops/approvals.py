@@ -125,6 +125,9 @@ class _OneFile:
     def read(self, path: str) -> bytes:
         return self.data
 
+    def content_id(self, path: str) -> str | None:
+        return None
+
 
 def parse_policy(data: bytes) -> ApprovalPolicy:
     """approvals.yaml through the repository's own loader; PolicyUnreadable with its first error."""

@@ -42,6 +42,9 @@ class GitRevision:
     def data_paths(self) -> list[str]:
         return sorted(self._blobs)
 
+    def content_id(self, path: str) -> str | None:
+        return str(self._blobs[path].hexsha)
+
     def read(self, path: str) -> bytes:
         data: bytes = self._blobs[path].data_stream.read()
         return data

@@ -58,6 +58,23 @@ class FileSource(Protocol):
 
     def read(self, path: str) -> bytes: ...
 
+    def content_id(self, path: str) -> str | None:
+        """An id that changes whenever the file's bytes do (a git blob id), or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """What reading one file gave: a pure function of its path and bytes, so it can be shared
+    between two revisions that hold the same blob (a review loads both)."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    model: Document | None
+    unreadable: tuple[str, str] | None  # (kind, identity) of a file that failed to load
+
+
+LoadCache = dict[tuple[str, str], LoadedFile]
+
 
 def is_data_path(path: str) -> bool:
     if path in ROOT_FILES:
@@ -84,6 +101,9 @@ class WorkTree:
 
     def read(self, path: str) -> bytes:
         return (self.root / path).read_bytes()
+
+    def content_id(self, path: str) -> str | None:
+        return None  # work-tree files change under us; nothing is shared
 
 
 @dataclass
@@ -128,7 +148,7 @@ _IDENTITY_KEYS = {
 }
 
 
-def _remember_unreadable(repo: Repo, root: YMap) -> None:
+def _unreadable_identity(root: YMap) -> tuple[str, str] | None:
     kind = root.get("kind")
     key = _IDENTITY_KEYS.get(kind) if isinstance(kind, str) else None
     if kind == "ElementSet":
@@ -138,7 +158,8 @@ def _remember_unreadable(repo: Repo, root: YMap) -> None:
     else:
         name = root.get(key) if key else None
     if isinstance(kind, str) and isinstance(name, str):
-        repo.unreadable.setdefault(kind, set()).add(name)
+        return kind, name
+    return None
 
 
 def load_repo(
@@ -146,8 +167,13 @@ def load_repo(
     file_checks: FileCheck | None = None,
     only: set[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: LoadCache | None = None,
 ) -> Repo:
-    """Read, parse and model every data file (or those in ``only``)."""
+    """Read, parse and model every data file (or those in ``only``).
+
+    With a ``cache``, files whose content id was loaded before (the same blob in another
+    revision) are not read again: their diagnostics and model are shared.
+    """
     repo = Repo()
     paths = source.data_paths()
     if only is not None:
@@ -159,34 +185,41 @@ def load_repo(
                 progress(done, len(paths))
             if done % _COLLECT_EVERY == 0:
                 gc.collect(0)
-            _load_file(repo, source, path, file_checks)
+            content_id = source.content_id(path) if cache is not None else None
+            loaded = cache.get((path, content_id)) if cache is not None and content_id else None
+            if loaded is None:
+                loaded = _load_file(source, path, file_checks)
+                if cache is not None and content_id:
+                    cache[(path, content_id)] = loaded
+            repo.diagnostics.extend(loaded.diagnostics)
+            if loaded.model is not None:
+                repo.add(path, loaded.model)
+            elif loaded.unreadable is not None:
+                kind, name = loaded.unreadable
+                repo.unreadable.setdefault(kind, set()).add(name)
     return repo
 
 
-def _load_file(repo: Repo, source: FileSource, path: str, file_checks: FileCheck | None) -> None:
-    """Read, parse and model one file into ``repo``; the raw tree is dropped on return."""
+def _load_file(source: FileSource, path: str, file_checks: FileCheck | None) -> LoadedFile:
+    """Read, parse and model one file; the raw tree is dropped on return."""
     if kind_for_path(path) is None and path not in ROOT_FILES:
-        repo.diagnostics.append(
-            Diagnostic(
-                path,
-                1,
-                1,
-                RULE_FOLDER,
-                Severity.ERROR,
-                "no kind of file lives in this folder; the folders are: "
-                + ", ".join(info.folder for info in KINDS.values()),
-            )
+        folder = Diagnostic(
+            path,
+            1,
+            1,
+            RULE_FOLDER,
+            Severity.ERROR,
+            "no kind of file lives in this folder; the folders are: "
+            + ", ".join(info.folder for info in KINDS.values()),
         )
-        return
+        return LoadedFile((folder,), None, None)
     result = read_yaml(path, source.read(path))
-    repo.diagnostics.extend(result.diagnostics)
+    found = list(result.diagnostics)
     if result.document is None:
-        return
+        return LoadedFile(tuple(found), None, None)
     if file_checks is not None:
-        repo.diagnostics.extend(file_checks(result.document))
+        found.extend(file_checks(result.document))
     model, problems = check_structure(result.document)
-    repo.diagnostics.extend(problems)
-    if model is None:
-        _remember_unreadable(repo, result.document.root)
-    else:
-        repo.add(path, model)
+    found.extend(problems)
+    unreadable = _unreadable_identity(result.document.root) if model is None else None
+    return LoadedFile(tuple(found), model, unreadable)

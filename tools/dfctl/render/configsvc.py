@@ -29,7 +29,7 @@ from dfctl.model import (
     Release,
 )
 from dfctl.model.base import Strict
-from dfctl.render.effective import EffectiveValue
+from dfctl.render.effective import RegionConfig
 from dfctl.render.state import ConfigDocument
 
 KEY_ROOT = "/dfp"
@@ -92,7 +92,7 @@ def _element_spec(repo: Repo, element_set: ElementSet) -> dict[str, Any]:
 
 
 def config_documents(
-    repo: Repo, env: Environment, effective: dict[str, dict[str, EffectiveValue]]
+    repo: Repo, env: Environment, effective: dict[str, RegionConfig]
 ) -> Iterator[ConfigDocument]:
     prefix = env_prefix(env.name)
     release = next(r for r in repo.of(Release) if r.version == env.release.version)
@@ -107,7 +107,7 @@ def config_documents(
         },
     )
     for region in env.regions:
-        values = effective.get(region.mof_div_code, {})
+        config = effective[region.mof_div_code]
         yield _doc(
             f"{prefix}config/{region.mof_div_code}",
             "EffectiveConfig",
@@ -115,11 +115,10 @@ def config_documents(
             {
                 "mof_div_code": region.mof_div_code,
                 "name": region.name,
-                "items": {key: values[key].value for key in sorted(values)},
+                "items": config.plain(),
                 "overrides": {
-                    key: {"ticket": values[key].ticket, "source": values[key].source}
-                    for key in sorted(values)
-                    if values[key].ticket is not None
+                    key: {"ticket": found.ticket, "source": found.source}
+                    for key, found in config.overrides.items()
                 },
             },
         )

@@ -3,7 +3,6 @@ configuration ConfigMaps, and image/replica patches for the installer's workload
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from dfctl.model import (
     Release,
 )
 from dfctl.model.base import Strict
-from dfctl.render.effective import EffectiveValue, items_by_key
+from dfctl.render.effective import RegionConfig, items_by_key
 from dfctl.render.state import (
     LABEL_DOMAIN,
     LABEL_REGION,
@@ -186,14 +185,9 @@ def workload_patches(
         )
 
 
-def config_map(
-    ns: Namespace, values: dict[str, EffectiveValue], domain_keys: list[str]
-) -> KubeObject:
+def config_map(ns: Namespace, config: RegionConfig, domain_keys: list[str]) -> KubeObject:
     """The namespace's domain configuration, as its region (or the city) runs it."""
-    data = {
-        key: json.dumps(values[key].value, ensure_ascii=False, sort_keys=True)
-        for key in sorted(domain_keys)
-    }
+    data = {key: config.encoded(key) for key in sorted(domain_keys)}
     source = source_of(ns)
     return KubeObject(
         ns.cluster,
@@ -322,7 +316,7 @@ def _allow(
 
 
 def kube_objects(
-    repo: Repo, env: Environment, effective: dict[str, dict[str, EffectiveValue]], city: str
+    repo: Repo, env: Environment, effective: dict[str, RegionConfig], city: str
 ) -> list[KubeObject]:
     releases = {r.version: r for r in repo.of(Release)}
     release = releases[env.release.version]
