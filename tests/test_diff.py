@@ -351,3 +351,38 @@ def test_markdown_review_matches_golden(tmp_path: Path, capsys: pytest.CaptureFi
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(out, encoding="utf-8")
     assert out == golden.read_text(encoding="utf-8")
+
+
+def test_markdown_stays_readable_with_500_changed_objects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def many(work: Path) -> None:
+        for number in range(500):
+            text = NEW_POLICY.replace("AP-2026-0099", f"AP-2027-{number:04d}")
+            text = text.replace("10.99.12.0/24", f"10.{100 + number // 250}.{number % 250}.0/24")
+            (work / f"portal/access-policies/AP-2027-{number:04d}.yaml").write_text(
+                text, encoding="utf-8"
+            )
+
+    work, base, head = history(tmp_path, many)
+    code = main(
+        [
+            "--repo",
+            str(work),
+            "diff",
+            "--base",
+            base,
+            "--head",
+            head,
+            "--format",
+            "markdown",
+            "--today",
+            TODAY,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.count("<details>") == 500
+    assert out.count("opens a path from outside the cluster | production | `tke-prod-a") == 10
+    assert "| and 490 more like it (all are in the details below) |" in out
+    assert "| production | `tke-prod-a` | 500 | 0 | 0 |" in out

@@ -12,6 +12,7 @@ from dfctl.diff.risk import FLAG_TITLES
 from dfctl.render.write import dump_yaml
 
 MAX_FIELD_ROWS = 40
+MAX_FLAGS_PER_KIND = 10  # per flag and environment; a mass change stays readable
 MAX_BODY_LINES = 60
 MAX_APPROVAL_FILES = 10
 _SYMBOL = {"add": "+", "change": "~", "remove": "-"}
@@ -127,10 +128,22 @@ def as_markdown(review: Review) -> str:
             "| flag | environment | where | detail |",
             "|---|---|---|---|",
         ]
+        shown: Counter[tuple[str, str]] = Counter()
+        hidden: Counter[tuple[str, str]] = Counter()
         for flag in review.flags:
+            group = (flag.code, flag.environment)
+            if shown[group] == MAX_FLAGS_PER_KIND:
+                hidden[group] += 1
+                continue
+            shown[group] += 1
             out.append(
                 f"| ⚠️ {FLAG_TITLES[flag.code]} | {flag.environment} | `{flag.ref}` | "
                 f"{flag.detail} |"
+            )
+        for (code, environment), count in hidden.items():
+            out.append(
+                f"| ⚠️ {FLAG_TITLES[code]} | {environment} | … | and {count} more like it "
+                "(all are in the details below) |"
             )
         out.append("")
     counts: Counter[tuple[str, str, str]] = Counter(
