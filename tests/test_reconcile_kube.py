@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +67,13 @@ class World:
     plane: ControlPlane
     work: Path
     repo: git.Repo
+    opened: list[KubeClient] = field(default_factory=list)
 
     def client(self) -> KubeClient:
-        return KubeClient(CLUSTER, self.plane.kubeconfig)
+        # kept until the module ends, then closed: no connection is left for the collector
+        client = KubeClient(CLUSTER, self.plane.kubeconfig)
+        self.opened.append(client)
+        return client
 
     def targets(self) -> list[ClusterTarget]:
         return [ClusterTarget(self.client())]
@@ -136,7 +140,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         found = World(plane, work, repo)
         _, state = found.desired()
         install_platform(found.client(), state)
-        yield found
+        try:
+            yield found
+        finally:
+            for client in found.opened:
+                client.close()
 
 
 def live(world: World, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
@@ -544,3 +552,5 @@ def test_an_environment_spanning_two_clusters(
     assert make_plan(
         state, source.commit.hexsha, [ClusterTarget(c) for c in clients.values()]
     ).is_empty()
+    for client in clients.values():
+        client.close()

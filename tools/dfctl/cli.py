@@ -479,6 +479,7 @@ def cmd_reconcile(args: argparse.Namespace, root: Path) -> int:
         find_drift,
         make_plan,
     )
+    from dfctl.reconcile.target import Target
     from dfctl.report.plan import drift_json, drift_text, plan_json, plan_text
     from dfctl.targets import TargetError
     from dfctl.targets.etcd import CredentialsError
@@ -504,6 +505,7 @@ def cmd_reconcile(args: argparse.Namespace, root: Path) -> int:
         raise UsageError(str(exc)) from exc
     if not service:
         sys.stderr.write(f"dfctl: {env.name} names no configuration service; only its clusters\n")
+    targets: list[Target] = []
     try:
         targets = cluster_targets(env, args.kubeconfig) + service
         rev = args.rev
@@ -540,6 +542,9 @@ def cmd_reconcile(args: argparse.Namespace, root: Path) -> int:
                 "dfctl: the applied-revision markers were not moved; re-run apply to converge\n"
             )
         return EXIT_FINDINGS
+    finally:
+        for target in targets or service:
+            target.close()
     sys.stderr.write(
         f"dfctl: applied {len(plan.actions)} changes to {args.env} at {marker.revision[:12]}; markers moved\n"
     )

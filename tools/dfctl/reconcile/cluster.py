@@ -57,6 +57,9 @@ class ClusterTarget:
         self.client = client
         self.name = client.cluster
 
+    def close(self) -> None:
+        self.client.close()
+
     # -- reading -------------------------------------------------------------------------------
     def read_live(self) -> LiveCluster:
         before = sum(self.client.requests.values())

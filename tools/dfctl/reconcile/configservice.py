@@ -83,6 +83,9 @@ class ConfigServiceTarget:
         self._seen_marker: Marker | None = None  # the marker as the last plan read it
         self._wrote = False
 
+    def close(self) -> None:
+        self.client.close()
+
     # -- reading -------------------------------------------------------------------------------
     def read_live(self) -> Live:
         live = read_live(self.prefix, self.client.range_prefix(self.prefix))

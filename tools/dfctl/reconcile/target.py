@@ -79,3 +79,7 @@ class Target(Protocol):
     def drift(self, state: DesiredState) -> list[DriftItem]:
         """Differences between live and desired that the reconciler did not make."""
         ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
