@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,30 @@ def etcd(etcd_server: EtcdServer) -> EtcdServer:
 
 
 # --- end of the configuration-service block --------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# Connections: every KubeClient a test opens (directly or through dfctl) has its connection pool
+# closed when the test ends, so no socket is left for the garbage collector to find in a later
+# test (pytest runs with warnings as errors). A closed client still works: its pool reopens.
+# ---------------------------------------------------------------------------------------------
+
+from dfctl.targets.kube import KubeClient  # noqa: E402  (this block's own import)
+
+
+@pytest.fixture(autouse=True)
+def close_kube_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    opened: list[KubeClient] = []
+    original = KubeClient.__init__
+
+    def tracked(self: KubeClient, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(KubeClient, "__init__", tracked)
+    yield
+    for client in opened:
+        client.close()
+
+
+# --- end of the connections block ------------------------------------------------------------
