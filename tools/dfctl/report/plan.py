@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
 
 from dfctl.reconcile.plan import Plan
 from dfctl.reconcile.target import DriftItem
+from dfctl.report.review import shown_value
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
-
-
-def _value(value: Any) -> str:
-    if value is None:
-        return "—"
-    text = (
-        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    )
-    return text if len(text) <= 120 else text[:117] + "…"
 
 
 def plan_text(plan: Plan) -> str:
@@ -35,7 +26,9 @@ def plan_text(plan: Plan) -> str:
                 + (f"  ({action.source})" if action.source else "")
             )
             for field in action.fields:
-                lines.append(f"      {field.path}: {_value(field.old)} → {_value(field.new)}")
+                lines.append(
+                    f"      {field.path}: {shown_value(field.old)} → {shown_value(field.new)}"
+                )
         for error in part.errors:
             lines.append(f"  ! {error}")
     if plan.is_empty() and not plan.errors:
@@ -82,7 +75,9 @@ def drift_text(environment: str, revision: str, items: list[DriftItem]) -> str:
         owners = f" (changed by {', '.join(item.managers)})" if item.managers else ""
         lines.append(f"{item.target}: {item.ref}: {item.problem}{owners}")
         for field in item.fields:
-            lines.append(f"    {field.path}: live {_value(field.old)}, desired {_value(field.new)}")
+            lines.append(
+                f"    {field.path}: live {shown_value(field.old)}, desired {shown_value(field.new)}"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -18,13 +18,13 @@ MAX_APPROVAL_FILES = 10
 _SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 
 
-def _value(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A field value on one line for people: strings as they are, anything else as JSON, long
+    ones cut at 120 characters."""
     if value is None:
         return "—"
     text = (
-        json.dumps(value, ensure_ascii=False, sort_keys=True)
-        if not isinstance(value, str)
-        else value
+        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
     )
     return text if len(text) <= 120 else text[:117] + "…"
 
@@ -56,12 +56,12 @@ def as_text(review: Review) -> str:
             current = group
         lines.append(f"  {_SYMBOL[change.op]} {change.ref}  ({change.source})")
         for field in change.fields:
-            lines.append(f"      {field.path}: {_value(field.old)} → {_value(field.new)}")
+            lines.append(f"      {field.path}: {shown_value(field.old)} → {shown_value(field.new)}")
     return "\n".join(lines) + "\n"
 
 
 def _md_cell(value: Any) -> str:
-    text = _value(value).replace("|", "\\|").replace("\n", " ")
+    text = shown_value(value).replace("|", "\\|").replace("\n", " ")
     return f"`{text}`" if value is not None else text
 
 
