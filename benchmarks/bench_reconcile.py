@@ -67,6 +67,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, get_args
 
+from dfctl.adapters.kube import KubeClient
 from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import WorkTree
 from dfctl.model.base import Domain
@@ -74,7 +75,6 @@ from dfctl.reconcile.cluster import LISTED_KINDS, MANAGED_SELECTOR, ClusterTarge
 from dfctl.reconcile.runner import apply_plan, make_plan
 from dfctl.render import render
 from dfctl.render.state import PATCHED_BY_LABEL, DesiredState, KubeObject
-from dfctl.targets.kube import KubeClient
 from dfctl.validate import check_source
 
 if TYPE_CHECKING:  # the child (one dfctl run) imports only what the command line would
@@ -215,7 +215,7 @@ def _desired(work: Path, rev: str | None) -> tuple[str, DesiredState]:
     if result.errors:
         shown = "\n  ".join(str(d) for d in result.diagnostics[:10])
         raise BenchError(f"{work} fails validation ({result.errors} errors):\n  {shown}")
-    commit = source.commit.hexsha if isinstance(source, GitRevision) else ""
+    commit = source.commit if isinstance(source, GitRevision) else ""
     return commit, render(repo, ENV)
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from dfctl.sandbox import ControlPlane, SandboxError, find_binaries, start_all
+from dfctl.adapters.kube import KubeClient
+from dfctl.errors import SandboxError
+from dfctl.sandbox import ControlPlane, find_binaries, start_all
 
 # ---------------------------------------------------------------------------------------------
 # Real Kubernetes control planes: etcd, kube-apiserver and kube-controller-manager built by
@@ -92,8 +94,6 @@ def etcd(etcd_server: EtcdServer) -> EtcdServer:
 # closed when the test ends, so no socket is left for the garbage collector to find in a later
 # test (pytest runs with warnings as errors). A closed client still works: its pool reopens.
 # ---------------------------------------------------------------------------------------------
-
-from dfctl.targets.kube import KubeClient  # noqa: E402  (this block's own import)
 
 
 @pytest.fixture(autouse=True)

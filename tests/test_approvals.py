@@ -8,17 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from dfctl.adapters.git import GitRepository
 from dfctl.cli import main
 from dfctl.gitops.approvals import (
     DIRECT_COMMIT,
     Verdict,
     judge,
-    needs_for,
     parse_policy,
-    rule_for,
     verify_range,
 )
-from dfctl.gitops.history import open_repo
 from tests.content import PROJECT, edit
 from tests.merge_requests import (
     CHEN,
@@ -52,7 +50,7 @@ def main_repo(tmp_path: Path) -> Main:
 
 
 def verdicts(repo: Main, base: str | None = None) -> list[Verdict]:
-    return verify_range(open_repo(repo.path), base or repo.root, repo.head)
+    return verify_range(GitRepository.open(repo.path), base or repo.root, repo.head)
 
 
 def short(sha: str) -> str:
@@ -84,14 +82,13 @@ def short(sha: str) -> str:
     ],
 )
 def test_the_first_matching_rule_decides(path: str, rule: str) -> None:
-    found = rule_for(POLICY, path)
+    found = POLICY.rule_for(path)
     assert found is not None
     assert found.name == rule
 
 
 def test_needs_combine_the_rules_of_every_file() -> None:
-    needs, uncovered = needs_for(
-        POLICY,
+    needs, uncovered = POLICY.needs_for(
         [PRODUCTION, "cloud/namespaces/production/dfp-budget-prod.yaml", "standards/x.yaml"],
     )
     assert uncovered == []

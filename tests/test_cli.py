@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dfctl import validate as validate_module
+from dfctl.cli import validate as validate_command
 from dfctl.cli import main
 
 ELEMENTS = "standards/elements/exp-func-2026.yaml"
@@ -367,7 +367,7 @@ def test_an_internal_error_is_one_line_and_exit_2(
         raise RuntimeError("checker exploded")
 
     monkeypatch.delenv("DFCTL_DEBUG", raising=False)
-    monkeypatch.setattr(validate_module, "validate", broken)
+    monkeypatch.setattr(validate_command, "validate", broken)
     code, out, err = run(capsys, "--repo", str(bad_repo), "validate", "--today", "2026-11-27")
     assert (code, out) == (2, "")
     assert err == "dfctl: internal error: RuntimeError: checker exploded\n"

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from dfctl.adapters.kube import KubeClient
+from dfctl.errors import VersionConflict
 from dfctl.gitops.lease import NAMESPACE, LeaderElector, lease_name
 from dfctl.sandbox import ControlPlane
-from dfctl.targets import VersionConflict
-from dfctl.targets.kube import KubeClient
 
 pytestmark = pytest.mark.controlplane
 

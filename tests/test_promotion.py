@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
+from dfctl.adapters.kube import KubeClient
 from dfctl.gitops import evidence as ev
 from dfctl.gitops.promotion import AppliedRelease, promotion_problem
 from dfctl.sandbox import ControlPlane
-from dfctl.targets.kube import KubeClient
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 

@@ -9,11 +9,11 @@ from fractions import Fraction
 
 import pytest
 
+from dfctl.errors import QuantityError
 from dfctl.quantity import (
     MAX_DIGITS,
     MAX_EXPONENT,
     Format,
-    QuantityError,
     format_quantity,
     is_quantity,
     parse_quantity,

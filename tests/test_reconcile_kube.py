@@ -19,17 +19,17 @@ from typing import Any
 import git
 import pytest
 
+from dfctl.adapters.kube import KubeClient
 from dfctl.cli import main
+from dfctl.errors import ApplyRefused, ConflictError, TargetError, TargetUnreachable
 from dfctl.load.gitsource import GitRevision
 from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE, ClusterTarget
 from dfctl.reconcile.normalize import compare
 from dfctl.reconcile.plan import Plan
-from dfctl.reconcile.runner import ApplyRefused, apply_plan, find_drift, make_plan
+from dfctl.reconcile.runner import apply_plan, find_drift, make_plan
 from dfctl.render import render
 from dfctl.render.state import DesiredState
 from dfctl.sandbox import ControlPlane, running
-from dfctl.targets import ConflictError, TargetError, TargetUnreachable
-from dfctl.targets.kube import KubeClient
 from dfctl.validate import check_source
 from tests.content import TODAY, commit_all, copy_content, edit, init_repo
 from tests.etcd_server import EtcdServer
@@ -83,7 +83,7 @@ class World:
         source = GitRevision(self.work, rev)
         repo, result = check_source(source, TODAY_DATE)
         assert result.errors == 0, result.diagnostics
-        return source.commit.hexsha, render(repo, ENV)
+        return source.commit, render(repo, ENV)
 
     def plan(self) -> tuple[Plan, list[ClusterTarget]]:
         revision, state = self.desired()
@@ -546,7 +546,7 @@ def test_an_environment_spanning_two_clusters(
             DesiredState(state.environment, state.clusters, tuple(state.objects_in(name)), ()),
         )
     targets = [ClusterTarget(client) for client in clients.values()]
-    plan = make_plan(state, source.commit.hexsha, targets)
+    plan = make_plan(state, source.commit, targets)
     assert [part.target for part in plan.targets] == ["tke-prod-a", "tke-prod-b"]
     assert all(part.actions for part in plan.targets)
     apply_plan(plan, targets)
@@ -557,9 +557,7 @@ def test_an_environment_spanning_two_clusters(
         other = {o.name for o in state.objects if o.kind == "Namespace"} - namespaces
         assert all(client.get("ResourceQuota", ns, "dfp-quota") is None for ns in other)
         marker = client.get("ConfigMap", MARKER_NAMESPACE, MARKER_NAME)
-        assert marker is not None and marker["data"]["revision"] == source.commit.hexsha
-    assert make_plan(
-        state, source.commit.hexsha, [ClusterTarget(c) for c in clients.values()]
-    ).is_empty()
+        assert marker is not None and marker["data"]["revision"] == source.commit
+    assert make_plan(state, source.commit, [ClusterTarget(c) for c in clients.values()]).is_empty()
     for client in clients.values():
         client.close()

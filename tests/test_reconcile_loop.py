@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from dfctl.adapters.kube import KubeClient
 from dfctl.cli import main
+from dfctl.errors import NotFound, TargetError
 from dfctl.gitops import evidence as ev
 from dfctl.gitops.lease import NAMESPACE, lease_name
 from dfctl.gitops.loop import KubeconfigConnections, PassOutcome, Reconciler, Settings
@@ -32,8 +34,6 @@ from dfctl.model import DATA_ROOTS, ROOT_FILES
 from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE
 from dfctl.render import render
 from dfctl.sandbox import ControlPlane
-from dfctl.targets import NotFound, TargetError
-from dfctl.targets.kube import KubeClient
 from dfctl.validate import check_source
 from tests.content import PROJECT, edit
 from tests.etcd_server import EtcdServer

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from dfctl.cli import main
+from dfctl.errors import RenderError
 from dfctl.load.repo import WorkTree
-from dfctl.render import RenderError, render
+from dfctl.render import render
 from dfctl.render.openapi import validate_objects
 from dfctl.render.state import MANAGED_BY_LABEL, PATCHED_BY_LABEL, SOURCE_ANNOTATION, KubeObject
 from dfctl.render.write import as_stream, write_tree

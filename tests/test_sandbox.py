@@ -22,20 +22,20 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from dfctl.adapters.processes import process_start_time
 from dfctl.cli import main
+from dfctl.errors import BinariesMissing, SandboxError
 from dfctl.sandbox import (
     Access,
     Binaries,
-    BinariesMissing,
     ControlPlane,
-    SandboxError,
     find_binaries,
     running,
     session,
     write_kubeconfig,
 )
 from dfctl.sandbox import kubeconfig as kubeconfig_file
-from dfctl.sandbox.control_plane import process_start_time
+from tests.kube_api import api_client
 
 pytestmark = pytest.mark.controlplane
 
@@ -117,7 +117,7 @@ def test_apiserver_reports_the_built_version(control_plane: ControlPlane) -> Non
     built = control_plane.binaries.kubernetes_version
     assert built is not None
     assert re.fullmatch(r"v1\.\d+\.\d+", built), built
-    with control_plane.api_client() as api:
+    with api_client(control_plane) as api:
         info = client.VersionApi(api).get_code()
     assert (info.git_version, info.major, info.minor) == (built, "1", built.split(".")[1])
     assert control_plane.version == built
@@ -140,7 +140,7 @@ def test_admin_kubeconfig_names_the_context_after_the_cluster(control_plane: Con
 
 def test_namespace_deletion_completes(control_plane: ControlPlane) -> None:
     name = "sandbox-namespace-deletion"
-    with control_plane.api_client() as api:
+    with api_client(control_plane) as api:
         core = client.CoreV1Api(api)
         create_namespace(core, name)
         core.create_namespaced_config_map(
@@ -159,7 +159,7 @@ def test_namespace_deletion_completes(control_plane: ControlPlane) -> None:
 def test_deployment_gets_replicaset_and_pods_and_is_collected(control_plane: ControlPlane) -> None:
     namespace = "sandbox-deployment"
     labels = {"app": "payment-gateway"}
-    with control_plane.api_client() as api:
+    with api_client(control_plane) as api:
         core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
         create_namespace(core, namespace)
         default_service_account(core, namespace)
@@ -213,7 +213,7 @@ def test_deployment_gets_replicaset_and_pods_and_is_collected(control_plane: Con
 def test_quota_gets_status_and_rejects_a_pod_over_it(control_plane: ControlPlane) -> None:
     namespace = "sandbox-quota"
     hard = {"requests.cpu": "1", "limits.cpu": "2", "pods": "10"}
-    with control_plane.api_client() as api:
+    with api_client(control_plane) as api:
         core = client.CoreV1Api(api)
         create_namespace(core, namespace)
         core.create_namespaced_resource_quota(
@@ -250,7 +250,7 @@ def test_quota_gets_status_and_rejects_a_pod_over_it(control_plane: ControlPlane
 
 def test_new_namespace_gets_service_account_and_root_ca(control_plane: ControlPlane) -> None:
     namespace = "sandbox-service-account"
-    with control_plane.api_client() as api:
+    with api_client(control_plane) as api:
         core = client.CoreV1Api(api)
         create_namespace(core, namespace)
         account = default_service_account(core, namespace)
@@ -270,7 +270,7 @@ def test_new_namespace_gets_service_account_and_root_ca(control_plane: ControlPl
 
 def test_a_user_without_binding_is_forbidden(control_plane: ControlPlane) -> None:
     viewer = control_plane.user_kubeconfig("viewer", [])
-    with control_plane.api_client(viewer) as api, pytest.raises(ApiException) as refused:
+    with api_client(control_plane, viewer) as api, pytest.raises(ApiException) as refused:
         client.CoreV1Api(api).list_namespace()
     assert refused.value.status == 403
     assert message(refused.value) == (
@@ -281,7 +281,7 @@ def test_a_user_without_binding_is_forbidden(control_plane: ControlPlane) -> Non
 
 def test_a_minted_group_gets_what_rbac_grants(control_plane: ControlPlane) -> None:
     auditor = control_plane.user_kubeconfig("auditor", ["dfp:auditors"])
-    with control_plane.api_client() as admin:
+    with api_client(control_plane) as admin:
         client.RbacAuthorizationV1Api(admin).create_cluster_role_binding(
             client.V1ClusterRoleBinding(
                 metadata=client.V1ObjectMeta(name="sandbox-auditors-view", labels=LABELS),
@@ -295,7 +295,7 @@ def test_a_minted_group_gets_what_rbac_grants(control_plane: ControlPlane) -> No
                 ],
             )
         )
-    with control_plane.api_client(auditor) as api:
+    with api_client(control_plane, auditor) as api:
         core = client.CoreV1Api(api)
 
         def allowed() -> list[client.V1ConfigMap] | None:
@@ -353,7 +353,7 @@ def test_a_certificate_of_one_cluster_is_refused_by_the_other(
         [Access("tke-prod-b", b.server, b.ca_file.read_bytes(), "dfctl-admin", admin_of_a)],
         tmp_path / "crossed",
     )
-    with b.api_client(crossed) as api, pytest.raises(ApiException) as refused:
+    with api_client(b, crossed) as api, pytest.raises(ApiException) as refused:
         client.CoreV1Api(api).list_namespace()
     assert refused.value.status == 401
     assert json.loads(refused.value.body or "{}")["reason"] == "Unauthorized"
@@ -401,19 +401,19 @@ def test_an_apiserver_outage_keeps_the_data_and_the_address(tmp_path: Path) -> N
             metadata=client.V1ObjectMeta(name="execution-settings", labels=LABELS),
             data={"payment.single_limit": "500000"},
         )
-        with plane.api_client() as api:
+        with api_client(plane) as api:
             client.CoreV1Api(api).create_namespaced_config_map("default", settings)
 
         plane.stop_apiserver()
         assert "kube-apiserver" not in plane.pids
-        with plane.api_client() as api, pytest.raises(urllib3.exceptions.MaxRetryError):
+        with api_client(plane) as api, pytest.raises(urllib3.exceptions.MaxRetryError):
             client.CoreV1Api(api).read_namespaced_config_map(
                 "execution-settings", "default", _request_timeout=5
             )
 
         plane.start_apiserver()
         assert plane.server == server
-        with plane.api_client() as api:
+        with api_client(plane) as api:
             found = client.CoreV1Api(api).read_namespaced_config_map(
                 "execution-settings", "default"
             )

@@ -33,6 +33,13 @@ class Diagnostic:
                 f"positions are 1-based, got {self.line}:{self.column} for {self.rule}"
             )
 
+    def __str__(self) -> str:
+        """The one text form: ``file:line:col: severity RULE message``."""
+        return (
+            f"{self.file}:{self.line}:{self.column}: {self.severity.value} {self.rule} "
+            f"{self.message}"
+        )
+
     def as_dict(self) -> dict[str, str | int]:
         return {
             "file": self.file,

@@ -35,6 +35,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import ScalarEvent
 
 from dfctl.diagnostics import Diagnostic, Severity, sort_key
+from dfctl.errors import FormatError
 from dfctl.load.repo import WorkTree, is_data_path
 from dfctl.load.yamlread import read_yaml
 from dfctl.model import KINDS, kind_for_path
@@ -53,16 +54,6 @@ RULE_FORMAT = "DFP-FMT-001"
 
 _MAX_PASSES = 3
 _YAML_12 = re.compile(r"%YAML\s+1\.2(\s+#.*)?")
-
-
-class FormatError(Exception):
-    """The formatter cannot rewrite a file without loss; the file is left as it is."""
-
-    def __init__(self, line: int, column: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
-        self.message = message
 
 
 @dataclass
@@ -256,9 +247,7 @@ def format_bytes(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
     try:
         return format_text(path, data.decode("utf-8"), result.document.root.get("kind")), []
     except FormatError as exc:
-        return None, [
-            Diagnostic(path, exc.line, exc.column, RULE_FORMAT, Severity.ERROR, exc.message)
-        ]
+        return None, [Diagnostic(path, exc.line, exc.column, RULE_FORMAT, Severity.ERROR, str(exc))]
 
 
 def _write_atomically(target: Path, text: str) -> None:

@@ -36,6 +36,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from dfctl.errors import QuantityError
+
 MAX_DIGITS = 100
 MAX_EXPONENT = 1000
 
@@ -64,10 +66,6 @@ _DECIMAL_POWERS = {
 }
 _DECIMAL_SUFFIXES = {power: suffix for suffix, power in _DECIMAL_POWERS.items()}
 _BINARY_SUFFIXES = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
-
-
-class QuantityError(ValueError):
-    """The text is not a Kubernetes quantity; the message says why."""
 
 
 class Format(enum.Enum):

@@ -271,3 +271,14 @@ def endpoint_names_one_thing(ctx: CheckContext) -> Iterator[Finding]:
                 side,
                 f"{side} names {what} system, namespace, cidr",
             )
+
+
+RULES = (
+    cidrs_are_valid,
+    ports_are_valid,
+    no_open_source,
+    ticket_present,
+    expiry_within_a_year,
+    not_expired,
+    endpoint_names_one_thing,
+)

@@ -8,9 +8,10 @@ from fractions import Fraction
 
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
+from dfctl.errors import QuantityError
 from dfctl.model import Cluster, Namespace
 from dfctl.model.base import Strict
-from dfctl.quantity import Quantity, QuantityError, format_quantity, parse_quantity
+from dfctl.quantity import Quantity, format_quantity, parse_quantity
 
 PRODUCTION = "production"
 MIN_PRODUCTION_REPLICAS = 2
@@ -290,3 +291,13 @@ def namespace_environment_matches_cluster(ctx: CheckContext) -> Iterator[Finding
                 f'namespace {namespace.name} is in environment "{namespace.environment}" but its '
                 f'cluster {cluster.name} belongs to "{cluster.environment}"',
             )
+
+
+RULES = (
+    quantities_are_valid,
+    quotas_fit_capacity,
+    production_replicas,
+    names_are_dns_labels,
+    limits_are_consistent,
+    namespace_environment_matches_cluster,
+)

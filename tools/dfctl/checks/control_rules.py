@@ -149,3 +149,11 @@ def rule_ids_unique(ctx: CheckContext) -> Iterator[Finding]:
                 f"control rule id {rule.id} is already used at "
                 f"{seen.src.file}:{seen.src.at('id')[0]}",
             )
+
+
+RULES = (
+    handling_fits_level,
+    scheduled_rules_only_record,
+    orange_requires_attachment,
+    rule_ids_unique,
+)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from dfctl.checks.elements import SetIndex, position, quote, show_key
+from dfctl.checks.element_index import SetIndex, position, quote, show_key
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
 from dfctl.model import ElementSet
@@ -191,3 +191,6 @@ def mapping_changed(ctx: CheckContext) -> Iterator[Finding]:
                     f"({position(old_set, old, 'maps_to')}) and now maps to {new}; "
                     "a code keeps its mapping within a fiscal year",
                 )
+
+
+RULES = (code_removed, name_changed, mapping_changed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dfctl.checks.registry import loader_rule
 from dfctl.load import structure, yamlread
 
-loader_rule(
+encoding = loader_rule(
     yamlread.RULE_ENCODING,
     """Files are UTF-8 (a byte-order mark is tolerated).
 
@@ -16,7 +16,7 @@ loader_rule(
         name: 一般公共服务支出        # saved as GBK or UTF-16
     """,
 )
-loader_rule(
+syntax = loader_rule(
     yamlread.RULE_SYNTAX,
     """The file is well-formed YAML.
 
@@ -27,7 +27,7 @@ loader_rule(
         ports: [443, 8443           # the flow sequence is never closed
     """,
 )
-loader_rule(
+duplicate_key = loader_rule(
     yamlread.RULE_DUPLICATE_KEY,
     """A key appears once in a mapping; a second one would silently win.
 
@@ -40,7 +40,7 @@ loader_rule(
         code: "202"
     """,
 )
-loader_rule(
+tag = loader_rule(
     yamlread.RULE_TAG,
     """No custom tags: data is plain YAML that any reader understands the same way.
 
@@ -51,7 +51,7 @@ loader_rule(
         value: !python/object:os.system "rm -rf /"
     """,
 )
-loader_rule(
+alias = loader_rule(
     yamlread.RULE_ALIAS,
     """Aliases may not expand to more than 10,000 nodes (no alias bombs).
 
@@ -66,7 +66,7 @@ loader_rule(
         d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]     # a million nodes
     """,
 )
-loader_rule(
+size = loader_rule(
     yamlread.RULE_SIZE,
     """A file is at most 8 MiB; split larger code sets by fiscal year or division.
 
@@ -77,7 +77,7 @@ loader_rule(
         a 20 MiB export pasted into one file
     """,
 )
-loader_rule(
+tab = loader_rule(
     yamlread.RULE_TAB,
     """Indentation uses spaces; a tab in indentation is read differently by different tools.
 
@@ -90,7 +90,7 @@ loader_rule(
         <TAB>pods: "200"
     """,
 )
-loader_rule(
+documents = loader_rule(
     yamlread.RULE_DOCUMENTS,
     """A file holds exactly one non-empty document.
 
@@ -106,7 +106,7 @@ loader_rule(
         kind: Cluster
     """,
 )
-loader_rule(
+root = loader_rule(
     yamlread.RULE_ROOT,
     """The document is a mapping (with apiVersion and kind), not a list or a single value.
 
@@ -119,7 +119,7 @@ loader_rule(
           kind: Release
     """,
 )
-loader_rule(
+key = loader_rule(
     yamlread.RULE_KEY,
     """Keys are plain strings: not numbers, not null, not lists or mappings.
 
@@ -130,7 +130,7 @@ loader_rule(
         201: 一般公共服务支出
     """,
 )
-loader_rule(
+control = loader_rule(
     yamlread.RULE_CONTROL,
     """No control or invisible line-breaking characters: only tab, LF and CRLF line ends.
 
@@ -144,7 +144,7 @@ loader_rule(
         name: "行政运行<U+0008>"      # a backspace pasted from a spreadsheet
     """,
 )
-loader_rule(
+depth = loader_rule(
     yamlread.RULE_DEPTH,
     """Nesting is at most 64 levels deep.
 
@@ -155,7 +155,7 @@ loader_rule(
         a: [[[[[[[[ … 65 levels … ]]]]]]]]
     """,
 )
-loader_rule(
+envelope = loader_rule(
     structure.RULE_ENVELOPE,
     """Every data file starts with apiVersion: dfp.config/v1 and a known kind.
 
@@ -168,7 +168,7 @@ loader_rule(
         kind: Elementset
     """,
 )
-loader_rule(
+schema = loader_rule(
     structure.RULE_SCHEMA,
     """Every value has the type its kind declares; required keys are present.
 
@@ -179,7 +179,7 @@ loader_rule(
         replicas: three
     """,
 )
-loader_rule(
+unknown_key = loader_rule(
     structure.RULE_UNKNOWN_KEY,
     """Unknown keys are errors: a typo must not be silently ignored.
 
@@ -190,7 +190,7 @@ loader_rule(
         end_data: 2026-12-31        # did you mean 'end_date'?
     """,
 )
-loader_rule(
+number_for_string = loader_rule(
     structure.RULE_NUMBER_FOR_STRING,
     """Codes and identifiers are strings, never numbers: YAML would drop leading zeros.
 
@@ -201,7 +201,7 @@ loader_rule(
         code: 2010101
     """,
 )
-loader_rule(
+folder = loader_rule(
     structure.RULE_FOLDER,
     """A file's folder matches its kind (ElementSet in standards/elements/, …).
 
@@ -211,4 +211,24 @@ loader_rule(
     Failing:
         cloud/clusters/exp_func.yaml  holding  kind: ElementSet
     """,
+)
+
+RULES = (
+    encoding,
+    syntax,
+    duplicate_key,
+    tag,
+    alias,
+    size,
+    tab,
+    documents,
+    root,
+    key,
+    control,
+    depth,
+    envelope,
+    schema,
+    unknown_key,
+    number_for_string,
+    folder,
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from dfctl.checks.elements import SetIndex, quote, set_key
+from dfctl.checks.element_index import SetIndex, quote, set_key
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
 from dfctl.model import (
@@ -379,3 +379,6 @@ def identities_unique(ctx: CheckContext) -> Iterator[Finding]:
                 message=f"peer id {quote(peer.id)} is also the id of the portal system at "
                 f"{system.src.file}:{system.src.at('id')[0]}; endpoints could mean either",
             )
+
+
+RULES = (references_resolve, identities_unique)

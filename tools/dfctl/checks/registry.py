@@ -1,9 +1,10 @@
-"""The rule registry: every rule has an id, a severity and a docstring with examples.
+"""What a rule is: an id, a severity, a docstring with examples, and a check function.
 
-Rules are plain functions registered with a decorator. A repository rule receives the
-:class:`CheckContext` and yields :class:`Finding` values; a file rule receives one parsed YAML
-document (before it is modelled) and yields :class:`RawFinding` values. The runner turns both into
-Diagnostics. Rules never print.
+A rule is a plain function turned into a :class:`Rule` by a decorator; each rule module lists its
+rules in a ``RULES`` tuple, and ``dfctl.checks`` puts them in one table. A repository rule
+receives the :class:`CheckContext` and yields :class:`Finding` values; a file rule receives one
+parsed YAML document (before it is modelled) and yields :class:`RawFinding` values. The runners
+turn both into Diagnostics. Rules never print.
 """
 
 from __future__ import annotations
@@ -63,38 +64,34 @@ class Rule:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
 
 
-RULES: dict[str, Rule] = {}
+def repo_rule(rule_id: str, severity: Severity = Severity.ERROR) -> Callable[[RepoCheck], Rule]:
+    def make(check: RepoCheck) -> Rule:
+        return Rule(rule_id, severity, "repo", inspect.cleandoc(check.__doc__ or ""), check)
+
+    return make
 
 
-def _register(rule: Rule) -> None:
-    if rule.id in RULES:
-        raise ValueError(f"rule {rule.id} is registered twice")
-    RULES[rule.id] = rule
+def file_rule(rule_id: str, severity: Severity = Severity.ERROR) -> Callable[[FileCheckFn], Rule]:
+    def make(check: FileCheckFn) -> Rule:
+        return Rule(rule_id, severity, "file", inspect.cleandoc(check.__doc__ or ""), check)
+
+    return make
 
 
-def repo_rule(
-    rule_id: str, severity: Severity = Severity.ERROR
-) -> Callable[[RepoCheck], RepoCheck]:
-    def register(check: RepoCheck) -> RepoCheck:
-        _register(Rule(rule_id, severity, "repo", inspect.cleandoc(check.__doc__ or ""), check))
-        return check
-
-    return register
-
-
-def file_rule(
-    rule_id: str, severity: Severity = Severity.ERROR
-) -> Callable[[FileCheckFn], FileCheckFn]:
-    def register(check: FileCheckFn) -> FileCheckFn:
-        _register(Rule(rule_id, severity, "file", inspect.cleandoc(check.__doc__ or ""), check))
-        return check
-
-    return register
-
-
-def loader_rule(rule_id: str, doc: str, severity: Severity = Severity.ERROR) -> None:
+def loader_rule(rule_id: str, doc: str, severity: Severity = Severity.ERROR) -> Rule:
     """Document a rule the loader itself enforces (it has no check function of its own)."""
-    _register(Rule(rule_id, severity, "loader", inspect.cleandoc(doc)))
+    return Rule(rule_id, severity, "loader", inspect.cleandoc(doc))
+
+
+def rule_table(*groups: Iterable[Rule]) -> dict[str, Rule]:
+    """Every rule of ``groups`` by id; an id used twice is a mistake in dfctl."""
+    table: dict[str, Rule] = {}
+    for group in groups:
+        for rule in group:
+            if rule.id in table:
+                raise ValueError(f"rule {rule.id} is defined twice")
+            table[rule.id] = rule
+    return table
 
 
 def to_diagnostic(rule: Rule, finding: Finding) -> Diagnostic:
@@ -108,8 +105,8 @@ def to_diagnostic(rule: Rule, finding: Finding) -> Diagnostic:
     )
 
 
-def run_file_rules(document: YamlDocument) -> Iterator[Diagnostic]:
-    for rule in RULES.values():
+def run_file_rules(rules: Iterable[Rule], document: YamlDocument) -> Iterator[Diagnostic]:
+    for rule in rules:
         if rule.scope == "file" and rule.check is not None:
             for raw in rule.check(document):  # type: ignore[arg-type]
                 assert isinstance(raw, RawFinding)
@@ -123,8 +120,8 @@ def run_file_rules(document: YamlDocument) -> Iterator[Diagnostic]:
                 )
 
 
-def run_repo_rules(context: CheckContext) -> Iterator[Diagnostic]:
-    for rule in RULES.values():
+def run_repo_rules(rules: Iterable[Rule], context: CheckContext) -> Iterator[Diagnostic]:
+    for rule in rules:
         if rule.scope == "repo" and rule.check is not None:
             for finding in rule.check(context):  # type: ignore[arg-type]
                 assert isinstance(finding, Finding)

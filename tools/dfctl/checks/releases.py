@@ -163,3 +163,6 @@ def components_unique(ctx: CheckContext) -> Iterator[Finding]:
                     f"component {component.name} is already listed in release {release.version} "
                     f"at line {seen.src.at('name')[0]}",
                 )
+
+
+RULES = (images_pinned_by_digest, promotion_order, hotfixes_in_catalog, components_unique)

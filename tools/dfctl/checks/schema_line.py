@@ -46,7 +46,7 @@ def schema_line(doc: YamlDocument) -> Iterator[RawFinding]:
         yield RawFinding(1, 1, f'schema line is not written canonically; expected "{wanted}"')
 
 
-loader_rule(
+canonical_format = loader_rule(
     RULE_FORMAT,
     """`dfctl fmt` can rewrite the file without losing a comment or changing its data.
 
@@ -62,3 +62,5 @@ loader_rule(
                 8443]
     """,
 )
+
+RULES = (schema_line, canonical_format)

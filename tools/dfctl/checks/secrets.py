@@ -210,3 +210,6 @@ def _message(kind: str) -> str:
         f"value looks like {kind}; put the secret in the secret store and write its reference "
         "here (secret://<store>/<path>)"
     )
+
+
+RULES = (secret_keys_hold_references, no_secret_values)

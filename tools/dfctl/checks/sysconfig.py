@@ -345,3 +345,14 @@ def declared_type_matches_schema(ctx: CheckContext) -> Iterator[Finding]:
                 "type",
                 f'"{item.key}" declares type "{item.type}" but its schema says {shown}',
             )
+
+
+RULES = (
+    schema_is_valid,
+    default_matches_schema,
+    override_matches_schema,
+    province_items_not_overridden,
+    override_region_level,
+    config_keys_unique,
+    declared_type_matches_schema,
+)

@@ -4,46 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from dfctl.diff.fields import FieldChange, diff_values
+from dfctl.diff.changes import ObjectChange, RiskFlag
+from dfctl.diff.fields import diff_values
+from dfctl.diff.risk import risk_flags
 from dfctl.load.repo import Repo
-from dfctl.render import DesiredState, render
-from dfctl.render.state import SOURCE_ANNOTATION, ConfigDocument, KubeObject
+from dfctl.model import ApprovalPolicy
+from dfctl.model.approvals import Need
+from dfctl.render import DesiredState, environment_names, render
+from dfctl.render.state import CONFIG_SERVICE, SOURCE_ANNOTATION, ConfigDocument, KubeObject
 
-CONFIG_SERVICE = "configservice"
 _NOISE = {f"metadata.annotations[{SOURCE_ANNOTATION!r}]", "source"}
-
-
-@dataclass(frozen=True)
-class ObjectChange:
-    environment: str
-    target: str  # a cluster name, or "configservice"
-    kind: str
-    ref: str
-    op: Literal["add", "change", "remove"]
-    fields: tuple[FieldChange, ...]
-    source: str
-    old: dict[str, Any] | None
-    new: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class RiskFlag:
-    code: str
-    environment: str
-    ref: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class ApprovalNeed:
-    """Approvals the change needs under approvals.yaml at the base revision."""
-
-    group: str
-    count: int
-    rules: tuple[str, ...]
-    paths: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -53,7 +25,7 @@ class Review:
     environments: tuple[str, ...]
     changes: tuple[ObjectChange, ...]
     flags: tuple[RiskFlag, ...]
-    approvals: tuple[ApprovalNeed, ...] = ()
+    approvals: tuple[Need, ...] = ()
     uncovered: tuple[str, ...] = ()  # changed paths no rule of approvals.yaml covers
 
 
@@ -127,17 +99,13 @@ def _sort(obj: KubeObject) -> tuple[str, int, str, str, str]:
 
 def approvals_needed(
     base: Repo, changed_paths: Sequence[str]
-) -> tuple[tuple[ApprovalNeed, ...], tuple[str, ...]]:
+) -> tuple[tuple[Need, ...], tuple[str, ...]]:
     """Who must approve a change of ``changed_paths``, by the base revision's approvals.yaml."""
-    from dfctl.gitops.approvals import needs_for
-    from dfctl.model import ApprovalPolicy
-
     policies = base.of(ApprovalPolicy)
     if not policies or not changed_paths:
         return (), ()
-    needs, uncovered = needs_for(policies[0], changed_paths)
-    found = tuple(ApprovalNeed(n.group, n.count, n.rules, n.paths) for n in needs)
-    return found, tuple(uncovered)
+    needs, uncovered = policies[0].needs_for(changed_paths)
+    return tuple(needs), tuple(uncovered)
 
 
 def review(
@@ -153,9 +121,6 @@ def review(
     ``changed_paths`` (every file the change touches, code included) are judged against the
     base revision's approvals.yaml to list the approvals the change needs.
     """
-    from dfctl.diff.risk import risk_flags
-    from dfctl.render import environment_names
-
     names = sorted(set(environment_names(base)) | set(environment_names(head)))
     if only_env is not None:
         names = [n for n in names if n == only_env]

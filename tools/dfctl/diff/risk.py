@@ -5,10 +5,12 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from dfctl.diff.review import CONFIG_SERVICE, ObjectChange, RiskFlag
+from dfctl.diff.changes import ObjectChange, RiskFlag
+from dfctl.errors import QuantityError
 from dfctl.load.repo import Repo
 from dfctl.model import Environment
-from dfctl.quantity import QuantityError, parse_quantity
+from dfctl.quantity import parse_quantity
+from dfctl.render.state import CONFIG_SERVICE
 
 PRODUCTION = "production"
 SCALE = "scale"

@@ -7,111 +7,27 @@ approvals.yaml. Nobody approves a change they authored. A ``Break-glass: <reason
 replaces the path rules by the policy's break-glass requirement (two operations leads); such
 commits may also pass change windows and are listed by ``dfctl audit`` for review afterwards.
 
-Which rules apply to a file: the first rule (in file order) with a matching pattern, so specific
-rules come first and a catch-all ``**`` last. A file no rule matches is refused, never waved
-through. ``*`` matches within one folder, ``**`` across folders.
+Which rules apply to a file is the policy's own business (``ApprovalPolicy.needs_for``).
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import git
-
+from dfctl.adapters.git import GitRepository
 from dfctl.diagnostics import Severity
+from dfctl.errors import PolicyUnreadable
 from dfctl.gitops import history
 from dfctl.gitops.history import Commit, Person
 from dfctl.gitops.signatures import signature_problem
 from dfctl.load.repo import load_repo
-from dfctl.model.approvals import ApprovalPolicy, ApprovalRule
+from dfctl.model.approvals import ApprovalPolicy, Need, plural
 
 POLICY_FILE = "approvals.yaml"
 
 
-# --- which approvals a set of paths needs ------------------------------------------------------
-
-
-@functools.cache
-def _pattern(glob: str) -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def rule_for(policy: ApprovalPolicy, path: str) -> ApprovalRule | None:
-    """The first rule with a pattern that matches ``path``."""
-    for rule in policy.rules:
-        if any(_pattern(p).match(path) for p in rule.paths):
-            return rule
-    return None
-
-
-@dataclass(frozen=True)
-class Need:
-    """``count`` distinct approvers from ``group``, asked for by ``rules`` for ``paths``."""
-
-    group: str
-    count: int
-    rules: tuple[str, ...]
-    paths: tuple[str, ...]
-
-    def describe(self) -> str:
-        shown = self.paths[0]
-        more = len(self.paths) - 1
-        files = f"{shown} and {more} more file{'s' if more > 1 else ''}" if more else shown
-        return (
-            f"{_count(self.count, 'approval')} from {self.group} ({'; '.join(self.rules)}: {files})"
-        )
-
-
-def needs_for(policy: ApprovalPolicy, paths: Iterable[str]) -> tuple[list[Need], list[str]]:
-    """What changing ``paths`` needs, group by group, and the paths no rule covers."""
-    counts: dict[str, int] = {}
-    rules: dict[str, list[str]] = {}
-    covered: dict[str, list[str]] = {}
-    uncovered: list[str] = []
-    for path in sorted(set(paths)):
-        rule = rule_for(policy, path)
-        if rule is None:
-            uncovered.append(path)
-            continue
-        for requirement in rule.require:
-            group = requirement.group
-            counts[group] = max(counts.get(group, 0), requirement.count)
-            if rule.name not in rules.setdefault(group, []):
-                rules[group].append(rule.name)
-            covered.setdefault(group, []).append(path)
-    needs = [
-        Need(group, counts[group], tuple(rules[group]), tuple(covered[group]))
-        for group in sorted(counts)
-    ]
-    return needs, uncovered
-
-
 # --- reading the policy of a revision ----------------------------------------------------------
-
-
-class PolicyUnreadable(Exception):
-    """approvals.yaml is missing or invalid at a revision; nothing can be approved against it."""
 
 
 class _OneFile:
@@ -135,8 +51,7 @@ def parse_policy(data: bytes) -> ApprovalPolicy:
     errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
     policies = loaded.of(ApprovalPolicy)
     if errors or not policies:
-        first = errors[0] if errors else None
-        detail = f"{first.line}:{first.column}: {first.message}" if first else "no policy"
+        detail = str(errors[0]) if errors else "no policy"
         raise PolicyUnreadable(f"{POLICY_FILE} is invalid ({detail})")
     return policies[0]
 
@@ -144,12 +59,12 @@ def parse_policy(data: bytes) -> ApprovalPolicy:
 class Policies:
     """approvals.yaml by revision, parsed once per distinct content."""
 
-    def __init__(self, repo: git.Repo) -> None:
+    def __init__(self, repo: GitRepository) -> None:
         self.repo = repo
         self._by_blob: dict[str, ApprovalPolicy | PolicyUnreadable] = {}
 
     def at(self, rev: str) -> ApprovalPolicy:
-        found = history.blob_at(self.repo, rev, POLICY_FILE)
+        found = self.repo.blob_at(rev, POLICY_FILE)
         if found is None:
             raise PolicyUnreadable(f"{POLICY_FILE} does not exist at {rev[:12]}")
         blob, data = found
@@ -173,10 +88,6 @@ def _groups_of(policy: ApprovalPolicy, person: Person) -> set[str]:
         for name, group in policy.groups.items()
         if any(m.email.lower() == person.key for m in group.members)
     }
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -235,11 +146,11 @@ def judge(
         if len(members) < rule.count:
             names = ", ".join(map(str, members))
             problems.append(
-                f"break-glass needs {_count(rule.count, 'approval')} from {rule.group}; "
+                f"break-glass needs {plural(rule.count, 'approval')} from {rule.group}; "
                 f"has {len(members)}{f': {names}' if names else ''}"
             )
         return Judgement(tuple(problems), tuple(counted), ())
-    needs, uncovered = needs_for(policy, changed)
+    needs, uncovered = policy.needs_for(changed)
     for need in needs:
         if need.group not in policy.groups:
             problems.append(
@@ -284,7 +195,9 @@ DIRECT_COMMIT = (
 )
 
 
-def verify_commit(repo: git.Repo, commit: Commit, policies: Policies) -> Verdict:
+def verify_commit(repo: GitRepository, commit: Commit, policies: Policies) -> Verdict:
+    if commit.defects:
+        return Verdict(commit, tuple(f"malformed commit: {d}" for d in commit.defects))
     if not commit.is_merge:
         return Verdict(commit, (DIRECT_COMMIT,))
     parent = commit.parents[0]
@@ -303,7 +216,7 @@ def verify_commit(repo: git.Repo, commit: Commit, policies: Policies) -> Verdict
         for person in people:
             authored.setdefault(person.key, brought.short)
             authors.setdefault(person.key, person)
-    changed = history.changed_paths(repo, parent, commit.sha)
+    changed = repo.changed_paths(parent, commit.sha)
     found = judge(
         policy,
         parent,
@@ -331,7 +244,7 @@ def verify_commit(repo: git.Repo, commit: Commit, policies: Policies) -> Verdict
     )
 
 
-def verify_range(repo: git.Repo, base: str | None, head: str) -> list[Verdict]:
+def verify_range(repo: GitRepository, base: str | None, head: str) -> list[Verdict]:
     """A verdict for every first-parent commit after ``base`` up to ``head``, oldest first."""
     policies = Policies(repo)
     return [

@@ -17,12 +17,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dfctl.adapters.kube import PART_OF, KubeClient
+from dfctl.errors import NotFound
 from dfctl.gitops.promotion import AppliedRelease
-from dfctl.targets import NotFound
-from dfctl.targets.kube import KubeClient
 
 NAMESPACE = "dfctl-system"
-PART_OF = {"app.kubernetes.io/part-of": "dfctl"}
 ENV_LABEL = "dfp.config/evidence-environment"
 RESULT_LABEL = "dfp.config/evidence-result"
 BREAK_GLASS_LABEL = "dfp.config/break-glass"

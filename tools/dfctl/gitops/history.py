@@ -1,31 +1,27 @@
 """Read what the gate needs from git: first-parent commits with their trailers, what a merge
 brings in, which files it changes, and files as they were at a revision.
 
-Everything goes through git itself (trailers are parsed by ``git log``'s own trailer rules), so
-the gate reads a commit exactly as git and GitLab do.
+A commit is read as the git object it is: the headers git wrote (tree, parents, author,
+committer) are parsed by their fixed grammar, and the trailers by git's own trailer rules
+(``git interpret-trailers``). Nothing a committer writes in a message or a name can change how
+another field, or another commit, is read. A commit that does not read cleanly (bytes that are
+not UTF-8, a NUL, a malformed identity) keeps its defects, and the gate refuses it for them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-import git
+from dfctl.adapters.git import GitRepository
+from dfctl.errors import GitError
 
-_FIELD = "\x1f"
-_RECORD = "\x1e"
-_VALUE = "\x1d"
 _GITLAB_MERGE = re.compile(r"^Merge branch '[^']+' into '[^']+'$")
 _PERSON = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>$")
 
 APPROVED_BY = "Approved-by"
 BREAK_GLASS = "Break-glass"
 CO_AUTHORED_BY = "Co-authored-by"
-
-
-class HistoryError(Exception):
-    """The repository or a revision cannot be read; the message says which."""
 
 
 @dataclass(frozen=True, order=True)
@@ -60,6 +56,9 @@ class Commit:
     break_glass: tuple[str, ...] = ()  # raw trailer values (the reasons)
     co_authors: tuple[str, ...] = ()
     body: str = ""
+    committer: Person | None = None
+    tree: str = ""
+    defects: tuple[str, ...] = ()  # why the commit does not read cleanly; the gate refuses it
 
     @property
     def title(self) -> str:
@@ -80,137 +79,113 @@ class Commit:
         return len(self.parents) > 1
 
 
-def _trailer(key: str) -> str:
-    return f"%(trailers:key={key},valueonly,unfold,separator=%x1d)"
+# -- reading one commit object ------------------------------------------------------------------
 
 
-_FORMAT = (
-    "%x1f".join(
-        [
-            "%H",
-            "%P",
-            "%an",
-            "%ae",
-            "%s",
-            _trailer(APPROVED_BY),
-            _trailer(BREAK_GLASS),
-            _trailer(CO_AUTHORED_BY),
-            "%b",
-        ]
-    )
-    + "%x1e"
-)
-
-
-def open_repo(path: str | Path) -> git.Repo:
+def _text(raw: bytes, what: str, defects: list[str]) -> str:
+    """``raw`` as text; bytes that are not UTF-8, and NULs, are defects of the commit."""
+    if b"\0" in raw:
+        defects.append(f"its {what} holds a NUL byte")
     try:
-        return git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise HistoryError(f"{path} is not a git repository") from exc
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        defects.append(f"its {what} is not valid UTF-8")
+        return raw.decode("utf-8", "replace")
 
 
-def _values(text: str) -> tuple[str, ...]:
-    return tuple(v.strip() for v in text.split(_VALUE) if v.strip())
+def _identity(raw: bytes | None, what: str, defects: list[str]) -> Person:
+    """``Name <email> seconds zone`` as git writes author and committer headers."""
+    if raw is None:
+        defects.append(f"it has no {what}")
+        return Person("?", "?")
+    text = _text(raw, what, defects)
+    opening = text.find("<")
+    closing = text.find(">", opening + 1)
+    if opening < 0 or closing < 0:
+        defects.append(f'its {what} is not "Name <email>"')
+        return Person(text.strip()[:80] or "?", "?")
+    return Person(text[:opening].strip(), text[opening + 1 : closing].strip())
 
 
-def _commits(repo: git.Repo, *args: str) -> list[Commit]:
-    try:
-        out = repo.git.log(f"--format={_FORMAT}", *args)
-    except git.GitCommandError as exc:
-        raise HistoryError(f"git log {' '.join(args)}: {git_error(exc)}") from exc
-    found = []
-    for raw in out.split(_RECORD):
-        record = raw.strip("\n")
-        if not record:
+def _headers(raw: bytes) -> tuple[dict[bytes, list[bytes]], bytes]:
+    """The commit's headers (continuation lines folded in) and its message."""
+    head, _, message = raw.partition(b"\n\n")
+    headers: dict[bytes, list[bytes]] = {}
+    last: list[bytes] | None = None
+    for line in head.split(b"\n"):
+        if line.startswith(b" ") and last:
+            last[-1] += b"\n" + line[1:]
             continue
-        sha, parents, name, email, subject, approved, glass, co, body = record.split(_FIELD)
-        found.append(
-            Commit(
-                sha,
-                tuple(parents.split()),
-                Person(name, email),
-                subject,
-                _values(approved),
-                _values(glass),
-                _values(co),
-                body,
-            )
-        )
-    return found
+        key, _, value = line.partition(b" ")
+        last = headers.setdefault(key, [])
+        last.append(value)
+    return headers, message
 
 
-def resolve(repo: git.Repo, rev: str) -> str:
-    """The full commit id ``rev`` names."""
-    try:
-        return str(repo.git.rev_parse("--verify", "--end-of-options", f"{rev}^{{commit}}"))
-    except git.GitCommandError as exc:
-        raise HistoryError(f"unknown revision {rev!r}") from exc
+def _subject_and_body(message: str) -> tuple[str, str]:
+    """git's ``%s`` (the first paragraph, its lines joined) and ``%b`` (the rest)."""
+    lines = message.split("\n")
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    subject = " ".join(line.strip() for line in lines[start:end])
+    rest = lines[end:]
+    while rest and not rest[0].strip():
+        rest = rest[1:]
+    return subject, "\n".join(rest)
 
 
-def commit(repo: git.Repo, rev: str) -> Commit:
-    return _commits(repo, "-1", resolve(repo, rev))[0]
+def read_commit(repo: GitRepository, sha: str) -> Commit:
+    found = repo.read_object(sha)
+    if found.type != "commit":
+        raise GitError(f"{sha[:12]} is a {found.type}, not a commit")
+    defects: list[str] = []
+    headers, raw_message = _headers(found.data)
+    tree = headers.get(b"tree", [b""])[0].decode("ascii", "replace")
+    parents = tuple(p.decode("ascii", "replace") for p in headers.get(b"parent", []))
+    author = _identity(headers.get(b"author", [None])[0], "author", defects)
+    committer = _identity(headers.get(b"committer", [None])[0], "committer", defects)
+    message = _text(raw_message, "message", defects)
+    subject, body = _subject_and_body(message)
+    trailers: dict[str, list[str]] = {}
+    for key, value in repo.trailers(raw_message.replace(b"\0", b"")):
+        trailers.setdefault(key.lower(), []).append(value)
+
+    def values(key: str) -> tuple[str, ...]:
+        return tuple(v for v in trailers.get(key.lower(), []) if v)
+
+    return Commit(
+        sha,
+        parents,
+        author,
+        subject,
+        values(APPROVED_BY),
+        values(BREAK_GLASS),
+        values(CO_AUTHORED_BY),
+        body,
+        committer,
+        tree,
+        tuple(defects),
+    )
 
 
-def first_parent_commits(repo: git.Repo, base: str | None, head: str) -> list[Commit]:
+# -- history ------------------------------------------------------------------------------------
+
+
+def first_parent_commits(repo: GitRepository, base: str | None, head: str) -> list[Commit]:
     """The commits main went through after ``base`` up to ``head``, oldest first."""
-    head_sha = resolve(repo, head)
-    spec = f"{resolve(repo, base)}..{head_sha}" if base else head_sha
-    return _commits(repo, "--first-parent", "--reverse", spec)
+    head_sha = repo.resolve(head)
+    exclude = [repo.resolve(base)] if base else []
+    ids = repo.rev_list([head_sha], exclude, first_parent=True, reverse=True)
+    return [read_commit(repo, sha) for sha in ids]
 
 
-def brought_in(repo: git.Repo, merge: Commit) -> list[Commit]:
+def brought_in(repo: GitRepository, merge: Commit) -> list[Commit]:
     """The commits a merge brings into its first parent (the merge request's own commits)."""
     if not merge.is_merge:
         return []
     first, *others = merge.parents
-    return _commits(repo, *others, f"^{first}")
-
-
-def changed_paths(repo: git.Repo, old: str, new: str) -> list[str]:
-    """Every path that differs between two revisions; a rename counts as both of its paths."""
-    try:
-        out = repo.git.diff("--name-only", "--no-renames", "-z", old, new, "--")
-    except git.GitCommandError as exc:
-        raise HistoryError(f"git diff {old[:12]} {new[:12]}: {git_error(exc)}") from exc
-    return sorted(p for p in out.split("\0") if p)
-
-
-def blob_at(repo: git.Repo, rev: str, path: str) -> tuple[str, bytes] | None:
-    """(blob id, content) of ``path`` at ``rev``; None when the file is not there."""
-    try:
-        tree = repo.commit(rev).tree
-        blob = tree / path
-    except (KeyError, ValueError, git.BadName):
-        return None
-    data: bytes = blob.data_stream.read()
-    return str(blob.hexsha), data
-
-
-def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
-    """Whether ``older`` is in the history of ``newer``; False when git does not know it."""
-    try:
-        repo.git.cat_file("-e", f"{older}^{{commit}}")
-    except git.GitCommandError:
-        return False
-    try:
-        repo.git.merge_base("--is-ancestor", older, newer)
-    except git.GitCommandError as exc:
-        if exc.status == 1:
-            return False
-        raise HistoryError(f"git merge-base {older[:12]} {newer[:12]}: {git_error(exc)}") from exc
-    return True
-
-
-def git_error(exc: git.GitCommandError) -> str:
-    """git's own complaint: its first ``fatal:`` or ``error:`` line, else its last line."""
-    text = exc.stderr if isinstance(exc.stderr, str) else str(exc.stderr or "")
-    lines = [
-        line.strip().removeprefix("stderr: ").strip("'").strip()
-        for line in text.strip().splitlines()
-        if line.strip()
-    ]
-    lines = [line for line in lines if line]
-    for line in lines:
-        if line.startswith(("fatal:", "error:")):
-            return line
-    return lines[-1] if lines else str(exc)
+    return [read_commit(repo, sha) for sha in repo.rev_list(others, [first])]

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dfctl.targets import NotFound, VersionConflict
-from dfctl.targets.kube import KubeClient
+from dfctl.adapters.kube import PART_OF, KubeClient
+from dfctl.errors import NotFound, VersionConflict
 
 NAMESPACE = "dfctl-system"
-PART_OF = {"app.kubernetes.io/part-of": "dfctl"}
 DEFAULT_DURATION = 120
 
 

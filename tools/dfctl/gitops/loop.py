@@ -21,30 +21,39 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo
 
+from dfctl.adapters.etcd import Credentials
+from dfctl.adapters.git import GitRepository
+from dfctl.adapters.kube import KubeClient
+from dfctl.clock import today_in_shanghai
 from dfctl.diagnostics import Severity
+from dfctl.errors import (
+    ApplyRefused,
+    DfctlError,
+    MirrorError,
+    RenderError,
+    SourceError,
+    TargetError,
+    ValidationFailed,
+)
 from dfctl.gitops import evidence as ev
-from dfctl.gitops import history
 from dfctl.gitops.approvals import Verdict, approved_prefix, verify_range
 from dfctl.gitops.lease import DEFAULT_DURATION, LeaderElector
 from dfctl.gitops.metrics import ReconcileMetrics
-from dfctl.gitops.mirror import Mirror, MirrorError
+from dfctl.gitops.mirror import Mirror
 from dfctl.gitops.promotion import earlier_stages, promotion_problem
 from dfctl.gitops.windows import check_window
-from dfctl.load.gitsource import GitRevision, RevisionError
+from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import Repo, load_repo
 from dfctl.model import Environment
+from dfctl.pipeline import Revisions, first_errors
+from dfctl.reconcile.cluster import ClusterTarget
+from dfctl.reconcile.connect import config_service_targets
 from dfctl.reconcile.plan import Plan
-from dfctl.reconcile.runner import ApplyRefused, apply_plan, check_applicable, find_drift, make_plan
+from dfctl.reconcile.runner import apply_plan, check_applicable, find_drift, make_plan
 from dfctl.reconcile.target import Marker, Target
-from dfctl.render import DesiredState, RenderError, render
-from dfctl.targets import TargetError
-from dfctl.targets.etcd import Credentials
-from dfctl.targets.kube import KubeClient
-from dfctl.validate import check_source
+from dfctl.render import DesiredState
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 Status = Literal["standby", "up-to-date", "applied", "refused", "failed"]
 Event = dict[str, Any]
 
@@ -78,9 +87,6 @@ class KubeconfigConnections:
         return self._clients[cluster]
 
     def targets(self, env: Environment, commit: str) -> list[Target]:
-        from dfctl.reconcile.cluster import ClusterTarget
-        from dfctl.reconcile.connect import config_service_targets
-
         clusters: list[Target] = [ClusterTarget(self.client(name)) for name in env.clusters]
         return clusters + config_service_targets(env, commit, self.etcd_endpoints, self.credentials)
 
@@ -125,14 +131,14 @@ class PassOutcome:
         return self.status in ("standby", "up-to-date", "applied") and not self.reasons
 
 
-class _Refused(Exception):
+class _Refusal(DfctlError):
     def __init__(self, gate: str, reasons: Sequence[str]) -> None:
         super().__init__("; ".join(reasons))
         self.gate = gate
         self.reasons = tuple(reasons)
 
 
-class _Failed(Exception):
+class _PassFailed(DfctlError):
     def __init__(self, stage: str, message: str) -> None:
         super().__init__(message)
         self.stage = stage
@@ -161,7 +167,7 @@ class Reconciler:
         self.metrics = metrics or ReconcileMetrics(settings.environment)
         self.mirror = Mirror(settings.url, settings.cache)
         self.elector: LeaderElector | None = None
-        self._checked: dict[str, tuple[Repo, dict[str, int]]] = {}
+        self.revisions = Revisions(self.mirror.path, self.mirror.repo)
         self._local = ev.LocalLog(settings.evidence_log) if settings.evidence_log else None
 
     # -- events --------------------------------------------------------------------------------
@@ -185,16 +191,16 @@ class Reconciler:
             head = self.mirror.fetch(self.settings.branch)
             self.emit("info", "fetched", branch=self.settings.branch, head=head)
             outcome = self._pass(head)
-        except _Refused as refusal:
+        except _Refusal as refusal:
             self.metrics.refused(refusal.gate)
             for reason in refusal.reasons:
                 self.emit("warning", "refused", gate=refusal.gate, reason=reason)
             outcome = PassOutcome("refused", env_name, head, reasons=refusal.reasons)
         except MirrorError as exc:
             outcome = self._failure("fetch", str(exc), head)
-        except _Failed as exc:
+        except _PassFailed as exc:
             outcome = self._failure(exc.stage, str(exc), head)
-        except (history.HistoryError, RevisionError) as exc:
+        except SourceError as exc:
             outcome = self._failure("git", str(exc), head)
         except TargetError as exc:
             outcome = self._failure("target", str(exc), head)
@@ -225,8 +231,8 @@ class Reconciler:
         markers = [t.read_marker() for t in self.connections.targets(env_head, head)]
         last = self._last_applied(repo, [m for m in markers if m and m.environment == env_name])
         base = last or self._initial(repo)
-        if not history.is_ancestor(repo, base, head):
-            raise _Refused(
+        if not repo.is_ancestor(base, head):
+            raise _Refusal(
                 "history",
                 [
                     f"the applied revision {base[:12]} is not in the history of "
@@ -269,9 +275,9 @@ class Reconciler:
         elif last is None and window.allowed:
             target = base  # the first apply: the trusted initial revision itself
         elif last is None:
-            raise _Refused("window", [f"{base[:12]} waits: {window.reason}", *stops])
+            raise _Refusal("window", [f"{base[:12]} waits: {window.reason}", *stops])
         else:
-            raise _Refused("window" if approved else "approvals", stops)
+            raise _Refusal("window" if approved else "approvals", stops)
         outcome = self._apply(env_base, target, last, going, window.reason, head)
         for stop in stops:
             self.emit("warning", "stopped", reason=stop)
@@ -298,7 +304,7 @@ class Reconciler:
             self.metrics.leader(False)
 
     def _environment_at(self, rev: str) -> Environment:
-        source = GitRevision(self.mirror.path, rev)
+        source = GitRevision(self.mirror.path, rev, self.mirror.repo)
         folder = f"environments/{self.settings.environment}/"
         only = {p for p in source.data_paths() if p.startswith(folder)}
         loaded = load_repo(source, only=only)
@@ -309,15 +315,15 @@ class Reconciler:
                 for d in loaded.diagnostics
                 if d.severity is Severity.ERROR
             ]
-            raise _Refused(
+            raise _Refusal(
                 "validation",
                 [f"no valid environment {self.settings.environment!r} at {rev[:12]}", *problems],
             )
         return found[0]
 
-    def _initial(self, repo: Any) -> str:
+    def _initial(self, repo: GitRepository) -> str:
         if self.settings.initial is None:
-            raise _Refused(
+            raise _Refusal(
                 "history",
                 [
                     f"no applied-revision marker of {self.settings.environment} in its targets; "
@@ -325,49 +331,42 @@ class Reconciler:
                     "every commit after it is verified)"
                 ],
             )
-        return history.resolve(repo, self.settings.initial)
+        return repo.resolve(self.settings.initial)
 
-    def _last_applied(self, repo: Any, markers: Sequence[Marker]) -> str | None:
+    def _last_applied(self, repo: GitRepository, markers: Sequence[Marker]) -> str | None:
         """The oldest revision any target's marker names (a crash may have left them apart)."""
         revisions = {m.revision for m in markers}
         if not revisions:
             return None
         for candidate in revisions:
-            if all(history.is_ancestor(repo, candidate, other) for other in revisions):
+            if all(repo.is_ancestor(candidate, other) for other in revisions):
                 return candidate
-        raise _Refused(
+        raise _Refusal(
             "history",
             [f"the targets' markers name unrelated revisions: {', '.join(sorted(revisions))}"],
         )
 
-    def _checked_repo(self, rev: str) -> tuple[Repo, dict[str, int]]:
-        if rev not in self._checked:
-            today = self.now().astimezone(SHANGHAI).date()
-            repo, result = check_source(GitRevision(self.mirror.path, rev), today)
-            summary = {
-                "files": result.files_checked,
-                "errors": result.errors,
-                "warnings": result.warnings,
-            }
-            if result.errors:
-                first = [d for d in result.diagnostics if d.severity is Severity.ERROR][:5]
-                raise _Refused(
-                    "validation",
-                    [
-                        f"{rev[:12]} fails validation with {result.errors} errors",
-                        *(f"{d.file}:{d.line}:{d.column}: {d.rule} {d.message}" for d in first),
-                    ],
-                )
-            self._checked = {rev: (repo, summary)}  # keep one: the repository is large
-        return self._checked[rev]
-
     def _desired(self, rev: str) -> tuple[Repo, dict[str, int], DesiredState]:
-        repo, summary = self._checked_repo(rev)
+        checked = self.revisions.checked(rev, today_in_shanghai(self.now()))
+        result = checked.result
+        summary = {
+            "files": result.files_checked,
+            "errors": result.errors,
+            "warnings": result.warnings,
+        }
         try:
-            state = render(repo, self.settings.environment)
+            state = checked.desired_state(self.settings.environment)
+        except ValidationFailed as exc:
+            raise _Refusal(
+                "validation",
+                [
+                    f"{rev[:12]} fails validation with {result.errors} errors",
+                    *first_errors(exc.errors, 5),
+                ],
+            ) from exc
         except RenderError as exc:
-            raise _Refused("render", [str(exc), *exc.problems[:5]]) from exc
-        return repo, summary, state
+            raise _Refusal("render", [str(exc), *exc.problems[:5]]) from exc
+        return checked.repo, summary, state
 
     def _up_to_date(self, env: Environment, head: str) -> PassOutcome:
         _repo, _summary, state = self._desired(head)
@@ -398,13 +397,13 @@ class Reconciler:
                 try:
                     records.extend(ev.ClusterEvidence(self.connections.client(cluster)).list())
                 except TargetError as exc:
-                    raise _Refused(
+                    raise _Refusal(
                         "promotion",
                         [f"cannot read {other.name}'s applied-revision records: {exc}"],
                     ) from exc
         problem = promotion_problem(env.name, version, ev.releases(ev.merged(records)))
         if problem is not None:
-            raise _Refused("promotion", [problem])
+            raise _Refusal("promotion", [problem])
 
     def _apply(
         self,
@@ -424,7 +423,7 @@ class Reconciler:
         try:
             check_applicable(plan, self.settings.allow_mass_prune)
         except ApplyRefused as exc:
-            raise _Refused("plan", [str(exc)]) from exc
+            raise _Refusal("plan", [str(exc)]) from exc
         if not self._lead(env):  # renewed right before writing: a lost Lease writes nothing
             return PassOutcome(
                 "standby",

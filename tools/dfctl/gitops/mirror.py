@@ -11,15 +11,7 @@ import hashlib
 import re
 from pathlib import Path
 
-import git
-
-from dfctl.gitops.history import git_error
-
-FETCH_TIMEOUT = 300.0
-
-
-class MirrorError(Exception):
-    """The repository could not be cloned or fetched; the message is git's."""
+from dfctl.adapters.git import GitRepository
 
 
 def _folder_name(url: str) -> str:
@@ -31,33 +23,17 @@ class Mirror:
     def __init__(self, url: str, cache: Path) -> None:
         self.url = url
         self.path = cache / _folder_name(url)
-        self._repo: git.Repo | None = None
+        self._repo: GitRepository | None = None
 
     @property
-    def repo(self) -> git.Repo:
+    def repo(self) -> GitRepository:
         if self._repo is None:
-            if not (self.path / "HEAD").exists():
-                self.path.mkdir(parents=True, exist_ok=True)
-                self._repo = git.Repo.init(self.path, bare=True)
-            else:
-                self._repo = git.Repo(self.path)
+            self._repo = GitRepository.open_or_init_bare(self.path)
         return self._repo
 
     def fetch(self, branch: str) -> str:
-        """Fetch ``branch`` from the URL; the commit it points at."""
-        ref = f"refs/heads/{branch}"
-        try:
-            self.repo.git.fetch(
-                "--no-tags",
-                "--prune",
-                "--quiet",
-                self.url,
-                f"+{ref}:{ref}",
-                kill_after_timeout=FETCH_TIMEOUT,
-            )
-            return str(self.repo.git.rev_parse("--verify", f"{ref}^{{commit}}"))
-        except git.GitCommandError as exc:
-            raise MirrorError(f"cannot fetch {branch} from {self.url}: {git_error(exc)}") from exc
+        """Fetch ``branch`` from the URL; the commit it points at. MirrorError when git fails."""
+        return self.repo.fetch_branch(self.url, branch)
 
     def close(self) -> None:
         if self._repo is not None:

@@ -7,12 +7,7 @@ the policy of the parent revision; the machine's own git and GnuPG settings are 
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
-import git
-
+from dfctl.adapters.git import GitRepository
 from dfctl.model.approvals import SignaturePolicy
 
 # what `%G?` says, for the message when verification fails
@@ -32,22 +27,10 @@ def allowed_signers(policy: SignaturePolicy) -> str:
     return "".join(f'{s.email} namespaces="git" {s.public_key}\n' for s in policy.signers)
 
 
-def signature_problem(repo: git.Repo, sha: str, policy: SignaturePolicy) -> str | None:
+def signature_problem(repo: GitRepository, sha: str, policy: SignaturePolicy) -> str | None:
     """Why ``sha`` fails the policy, or None when git verifies its signature by a listed key."""
-    with tempfile.TemporaryDirectory(prefix="dfctl-signers-") as folder:
-        signers = Path(folder) / "allowed_signers"
-        signers.write_text(allowed_signers(policy), encoding="utf-8")
-        gnupg = Path(folder) / "gnupg"  # an empty keyring: OpenPGP signatures never verify
-        gnupg.mkdir(mode=0o700)
-        options = ("-c", f"gpg.ssh.allowedSignersFile={signers}", "-c", "gpg.ssh.revocationFile=")
-        env = {**os.environ, "GNUPGHOME": str(gnupg)}
-        try:
-            repo.git.execute(["git", *options, "verify-commit", sha], env=env)
-        except git.GitCommandError:
-            status = repo.git.execute(
-                ["git", *options, "log", "-1", "--format=%G?%x1f%GK", sha], env=env
-            )
-            code, _, key = str(status).partition("\x1f")
-            reason = _STATUS.get(code.strip(), f"has a signature git does not accept ({code})")
-            return f"{reason}{f' ({key.strip()})' if key.strip() else ''}"
-    return None
+    check = repo.verify_signature(sha, allowed_signers(policy))
+    if check.valid:
+        return None
+    reason = _STATUS.get(check.status, f"has a signature git does not accept ({check.status})")
+    return f"{reason}{f' ({check.key})' if check.key else ''}"

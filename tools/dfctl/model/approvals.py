@@ -1,7 +1,17 @@
-"""ApprovalPolicy (approvals.yaml): who must approve which paths."""
+"""ApprovalPolicy (approvals.yaml): who must approve which paths, and what a change needs.
+
+Which rule applies to a file: the first rule (in file order) with a matching pattern, so
+specific rules come first and a catch-all ``**`` last. ``*`` matches within one folder, ``**``
+across folders. A file no rule matches is uncovered: the gate refuses it, never waves it
+through.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
@@ -63,3 +73,79 @@ class ApprovalPolicy(Document):
 
     def identity(self) -> str:
         return "approvals"
+
+    def rule_for(self, path: str) -> ApprovalRule | None:
+        """The first rule with a pattern that matches ``path``."""
+        for rule in self.rules:
+            if any(path_pattern(p).match(path) for p in rule.paths):
+                return rule
+        return None
+
+    def needs_for(self, paths: Iterable[str]) -> tuple[list[Need], list[str]]:
+        """What changing ``paths`` needs, group by group, and the paths no rule covers."""
+        counts: dict[str, int] = {}
+        rules: dict[str, list[str]] = {}
+        covered: dict[str, list[str]] = {}
+        uncovered: list[str] = []
+        for path in sorted(set(paths)):
+            rule = self.rule_for(path)
+            if rule is None:
+                uncovered.append(path)
+                continue
+            for requirement in rule.require:
+                group = requirement.group
+                counts[group] = max(counts.get(group, 0), requirement.count)
+                if rule.name not in rules.setdefault(group, []):
+                    rules[group].append(rule.name)
+                covered.setdefault(group, []).append(path)
+        needs = [
+            Need(group, counts[group], tuple(rules[group]), tuple(covered[group]))
+            for group in sorted(counts)
+        ]
+        return needs, uncovered
+
+
+@dataclass(frozen=True)
+class Need:
+    """``count`` distinct approvers from ``group``, asked for by ``rules`` for ``paths``."""
+
+    group: str
+    count: int
+    rules: tuple[str, ...]
+    paths: tuple[str, ...]
+
+    def describe(self) -> str:
+        shown = self.paths[0]
+        more = len(self.paths) - 1
+        files = f"{shown} and {more} more file{'s' if more > 1 else ''}" if more else shown
+        return (
+            f"{plural(self.count, 'approval')} from {self.group} ({'; '.join(self.rules)}: {files})"
+        )
+
+
+def plural(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+@functools.cache
+def path_pattern(glob: str) -> re.Pattern[str]:
+    """A compiled ``glob``: ``**/`` any folders, ``**`` anything, ``*`` and ``?`` within one."""
+    out = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")

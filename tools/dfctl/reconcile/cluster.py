@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from dfctl.adapters.kube import KubeClient
+from dfctl.errors import ConflictError, NotFound, TargetError
 from dfctl.reconcile.normalize import compare, managers_of
 from dfctl.reconcile.plan import Action, TargetPlan
 from dfctl.reconcile.target import DriftItem, Marker, Progress
@@ -22,8 +24,6 @@ from dfctl.render.state import (
     SOURCE_ANNOTATION,
     DesiredState,
 )
-from dfctl.targets import ConflictError, NotFound, TargetError
-from dfctl.targets.kube import KubeClient
 
 MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
 LISTED_KINDS = ("Namespace", "LimitRange", "ResourceQuota", "NetworkPolicy", "ConfigMap")

@@ -6,12 +6,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from dfctl.adapters.etcd import Credentials, EtcdClient, parse_endpoints
+from dfctl.adapters.kube import KubeClient
+from dfctl.errors import CredentialsError
 from dfctl.model import Environment
 from dfctl.reconcile.cluster import ClusterTarget
-from dfctl.reconcile.configservice import ConfigServiceTarget
+from dfctl.reconcile.config_service import ConfigServiceTarget
 from dfctl.reconcile.target import Target
-from dfctl.targets.etcd import Credentials, CredentialsError, EtcdClient, parse_endpoints
-from dfctl.targets.kube import KubeClient
 
 
 def cluster_targets(env: Environment, kubeconfig: Path | None) -> list[Target]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dfctl.adapters.kube import FIELD_MANAGER
 from dfctl.diff.fields import FieldChange, diff_values, join
-from dfctl.quantity import QuantityError, parse_quantity
-
-FIELD_MANAGER = "dfctl"
+from dfctl.errors import QuantityError
+from dfctl.quantity import parse_quantity
 
 # Paths (as prefixes) whose leaf values are Kubernetes quantities.
 _QUANTITY_PREFIXES = ("spec.hard", "spec.limits[")

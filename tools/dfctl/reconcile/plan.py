@@ -14,7 +14,6 @@ from typing import Any, Literal
 from dfctl.diff.fields import FieldChange
 
 Op = Literal["create", "update", "delete"]
-CONFIG_SERVICE = "configservice"
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dfctl.errors import ApplyRefused
 from dfctl.reconcile.plan import Plan, seal
 from dfctl.reconcile.target import DriftItem, Marker, Progress, Target
 from dfctl.render.state import DesiredState
 
 MASS_PRUNE_SHARE = 0.2
-
-
-class ApplyRefused(Exception):
-    """The plan may not be applied as it is; the message says why and what to do."""
 
 
 def make_plan(state: DesiredState, revision: str, targets: Sequence[Target]) -> Plan:

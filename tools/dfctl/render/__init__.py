@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+from dfctl.errors import RenderError
 from dfctl.load.repo import Repo
 from dfctl.model import Cluster, Environment
-from dfctl.render.configsvc import config_documents
+from dfctl.render.config_service import config_documents
 from dfctl.render.effective import effective_config
 from dfctl.render.kube import kube_objects
 from dfctl.render.openapi import validate_objects
 from dfctl.render.state import ConfigDocument, DesiredState, KubeObject
-
-
-class RenderError(Exception):
-    """The environment cannot be rendered (unknown name, or objects the API would reject)."""
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
 
 
 def environment_names(repo: Repo) -> list[str]:

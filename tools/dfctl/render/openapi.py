@@ -20,15 +20,12 @@ from jsonschema.protocols import Validator
 from kubernetes_validate import utils as kv  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 
+from dfctl.errors import SchemaUnavailable
 from dfctl.render.state import KubeObject
 
 _PatchValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator, {"required": lambda _v, _req, _inst, _schema: iter(())}
 )
-
-
-class SchemaUnavailable(Exception):
-    """No schema ships for this Kubernetes version or kind."""
 
 
 @functools.cache

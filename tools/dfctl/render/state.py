@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# the configuration service as a target, named beside the clusters in plans and reviews
+CONFIG_SERVICE = "configservice"
+
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "dfctl"
 SOURCE_ANNOTATION = "dfp.config/source"

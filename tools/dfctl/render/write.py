@@ -10,13 +10,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from dfctl.errors import OutputError
 from dfctl.render.state import DesiredState, KubeObject
 
 MARKER = ".dfctl-render"
-
-
-class OutputError(Exception):
-    """The output folder cannot be written safely."""
 
 
 def _yaml() -> YAML:

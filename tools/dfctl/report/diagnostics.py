@@ -10,10 +10,7 @@ from dfctl.diagnostics import Diagnostic, Severity
 
 
 def as_text(diagnostics: Sequence[Diagnostic]) -> str:
-    return "".join(
-        f"{d.file}:{d.line}:{d.column}: {d.severity.value} {d.rule} {d.message}\n"
-        for d in diagnostics
-    )
+    return "".join(f"{d}\n" for d in diagnostics)
 
 
 def as_json(diagnostics: Sequence[Diagnostic]) -> str:

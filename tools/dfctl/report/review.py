@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from dfctl.diff.review import ObjectChange, Review
+from dfctl.diff.changes import ObjectChange
+from dfctl.diff.review import Review
 from dfctl.diff.risk import FLAG_TITLES
 from dfctl.render.write import dump_yaml
 

@@ -4,12 +4,8 @@ Binaries come from tools/controlplane/build.sh. Tests use `ControlPlane` through
 `control_plane` / `control_planes` fixtures; people use `dfctl sandbox up|down|status`.
 """
 
-from dfctl.sandbox.binaries import (
-    Binaries,
-    BinariesMissing,
-    SandboxError,
-    find_binaries,
-)
+from dfctl.errors import BinariesMissing, SandboxError
+from dfctl.sandbox.binaries import Binaries, find_binaries
 from dfctl.sandbox.control_plane import (
     ADMIN_GROUPS,
     ADMIN_USER,

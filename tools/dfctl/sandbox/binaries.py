@@ -8,18 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from dfctl.errors import BinariesMissing
+
 BIN_ENV = "DFCTL_CONTROLPLANE_BIN"
 CACHE_ENV = "DFCTL_CONTROLPLANE_CACHE"
 NAMES = ("etcd", "kube-apiserver", "kube-controller-manager")
 BUILD_HINT = "run `bash tools/controlplane/build.sh` (the first build takes 10-25 minutes)"
-
-
-class SandboxError(Exception):
-    """A local control plane could not be found, started, reached or stopped."""
-
-
-class BinariesMissing(SandboxError):
-    """The control-plane binaries have not been built."""
 
 
 @dataclass(frozen=True)

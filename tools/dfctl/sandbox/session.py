@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dfctl.sandbox.binaries import SandboxError
+from dfctl.errors import SandboxError
 from dfctl.sandbox.control_plane import (
     ControlPlane,
     recorded_alive,

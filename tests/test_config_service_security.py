@@ -10,23 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from dfctl.adapters.etcd import Credentials, EtcdClient, Put, parse_endpoints
 from dfctl.cli import main
-from dfctl.reconcile.configservice import ConfigServiceTarget
-from dfctl.reconcile.configstore import read_document
+from dfctl.errors import CredentialsError, TargetError, TargetUnreachable
+from dfctl.reconcile.config_service import ConfigServiceTarget
+from dfctl.reconcile.config_service_layout import read_document
 from dfctl.reconcile.connect import config_service_targets, etcd_credentials
 from dfctl.reconcile.runner import apply_plan, make_plan
 from dfctl.render.state import DesiredState
-from dfctl.targets import TargetError, TargetUnreachable
-from dfctl.targets.etcd import (
-    Credentials,
-    CredentialsError,
-    EtcdClient,
-    Put,
-    parse_endpoints,
-)
 from tests.content import PROJECT, TODAY, commit_all, copy_content, init_repo
 from tests.etcd_server import EtcdServer
-from tests.test_configservice import C1, ENV, acceptance, desired, region
+from tests.test_config_service import C1, ENV, acceptance, desired, region
 
 ROOT_PASSWORD = "Root-Sup3r-Secret"
 DFCTL_PASSWORD = "Dfctl-Only-Own-Prefix-7"

@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from dfctl.adapters.etcd import MAX_TXN_OPS, Compare, Delete, EtcdClient, Op, Put, prefix_end
 from dfctl.diff.fields import FieldChange, diff_values
-from dfctl.reconcile.configstore import (
+from dfctl.errors import ConflictError, TargetError, TargetUnreachable
+from dfctl.reconcile.config_service_layout import (
     MARKER_PATH,
     PART_BYTES,
     RESERVED,
@@ -32,12 +34,10 @@ from dfctl.reconcile.configstore import (
     read_live,
     rendered,
 )
-from dfctl.reconcile.plan import CONFIG_SERVICE, Action, TargetPlan
+from dfctl.reconcile.plan import Action, TargetPlan
 from dfctl.reconcile.target import DriftItem, Marker, Progress
-from dfctl.render.configsvc import env_prefix
-from dfctl.render.state import ConfigDocument, DesiredState
-from dfctl.targets import ConflictError, TargetError, TargetUnreachable
-from dfctl.targets.etcd import MAX_TXN_OPS, Compare, Delete, EtcdClient, Op, Put, prefix_end
+from dfctl.render.config_service import env_prefix
+from dfctl.render.state import CONFIG_SERVICE, ConfigDocument, DesiredState
 
 TXN_BYTES = 1024 * 1024  # etcd refuses requests over 1.5 MiB by default; keep a margin
 PARTS_KIND = "DocumentParts"  # actions that remove slices no head refers to

@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dfctl.targets import TargetError
-from dfctl.targets.etcd import EtcdClient, KeyValue, Put, Snapshot
+from dfctl.adapters.etcd import EtcdClient, KeyValue, Put, Snapshot
+from dfctl.errors import TargetError
 
 PART_BYTES = 256 * 1024  # slice size, and the largest head stored whole
 RESERVED = "_"  # keys under the prefix starting with this are dfctl's own, never documents

@@ -12,18 +12,18 @@ from typing import Any
 
 import pytest
 
+from dfctl.adapters.etcd import MAX_TXN_OPS, Credentials, EtcdClient, parse_endpoints
 from dfctl.diff.fields import FieldChange
+from dfctl.errors import ApplyRefused, ConflictError, TargetUnreachable
 from dfctl.load.repo import WorkTree
-from dfctl.reconcile.configservice import TXN_BYTES, ConfigServiceTarget
-from dfctl.reconcile.configstore import PART_BYTES, canonical, content_hash, read_document
+from dfctl.reconcile.config_service import TXN_BYTES, ConfigServiceTarget
+from dfctl.reconcile.config_service_layout import PART_BYTES, canonical, content_hash, read_document
 from dfctl.reconcile.plan import Action
-from dfctl.reconcile.runner import ApplyRefused, apply_plan, find_drift, make_plan
+from dfctl.reconcile.runner import apply_plan, find_drift, make_plan
 from dfctl.reconcile.target import DriftItem
 from dfctl.render import render
 from dfctl.render.state import ConfigDocument, DesiredState
 from dfctl.report.plan import drift_text
-from dfctl.targets import ConflictError, TargetUnreachable
-from dfctl.targets.etcd import MAX_TXN_OPS, Credentials, EtcdClient, parse_endpoints
 from dfctl.validate import load_checked
 from tests.content import PROJECT
 from tests.etcd_server import EtcdServer

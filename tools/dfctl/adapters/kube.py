@@ -20,15 +20,11 @@ import kubernetes
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from dfctl.targets import (
-    ConflictError,
-    NotFound,
-    TargetError,
-    TargetUnreachable,
-    VersionConflict,
-)
+from dfctl.errors import ConflictError, NotFound, TargetError, TargetUnreachable, VersionConflict
 
 FIELD_MANAGER = "dfctl"
+# the label of dfctl's own bookkeeping objects (evidence records, the Lease, their namespace)
+PART_OF = {"app.kubernetes.io/part-of": "dfctl"}
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
 MAX_ATTEMPTS = 5
 

@@ -25,7 +25,7 @@ import etcd3gw
 import requests
 from etcd3gw import exceptions as gw
 
-from dfctl.targets import TargetError, TargetUnreachable
+from dfctl.errors import CredentialsError, TargetError, TargetUnreachable
 
 API_PATH = "/v3/"  # etcd >= 3.4; fixed, so no discovery request is spent on /version
 MAX_TXN_OPS = 128  # etcd's default --max-txn-ops; compares and operations count separately
@@ -38,10 +38,6 @@ CREDENTIAL_VARIABLES = {
     "DFCTL_ETCD_CERT": "cert",
     "DFCTL_ETCD_KEY": "key",
 }
-
-
-class CredentialsError(ValueError):
-    """Credentials or endpoints are unusable as given; the message says which and why."""
 
 
 # -- endpoints and credentials -------------------------------------------------------------------

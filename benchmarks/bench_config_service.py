@@ -11,7 +11,7 @@ Each document is a region's configuration (about 400 bytes of JSON), written und
 so the key count is the document count. (b) takes minutes (a process start per key); with
 ``--etcdctl-keys N`` it puts only N keys and the table says the rest is extrapolated.
 
-Usage: ``.venv/bin/python -m benchmarks.bench_configservice [--keys 20000] [--json FILE]``
+Usage: ``.venv/bin/python -m benchmarks.bench_config_service [--keys 20000] [--json FILE]``
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from dfctl.reconcile.configservice import ConfigServiceTarget
-from dfctl.reconcile.configstore import encode, envelope
+from dfctl.adapters.etcd import EtcdClient, parse_endpoints
+from dfctl.reconcile.config_service import ConfigServiceTarget
+from dfctl.reconcile.config_service_layout import encode, envelope
 from dfctl.reconcile.runner import apply_plan, make_plan
 from dfctl.render.state import ConfigDocument, DesiredState
-from dfctl.targets.etcd import EtcdClient, parse_endpoints
 from tests.etcd_server import EtcdServer, find_etcdctl
 
 ENV = "production"

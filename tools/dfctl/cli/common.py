@@ -1,0 +1,144 @@
+"""What several commands share: argument types, finding the repository, terminal progress."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dfctl.clock import SHANGHAI, today_in_shanghai
+from dfctl.errors import UsageError
+
+Run = Callable[[argparse.Namespace], int]
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_DRIFT = 3
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: how to add its arguments, and what runs it (its help line is in the
+    table of ``dfctl.cli``, which is read without importing the command's module)."""
+
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Run
+
+
+# -- argument types ------------------------------------------------------------------------------
+
+
+def date_argument(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def datetime_argument(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date and time (ISO 8601): {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def add_today(parser: argparse.ArgumentParser, shown: bool = False) -> None:
+    parser.add_argument(
+        "--today",
+        type=date_argument,
+        default=None,
+        help=(
+            "the date to judge expiries by (default: today in Asia/Shanghai, or $DFCTL_TODAY)"
+            if shown
+            else argparse.SUPPRESS
+        ),
+    )
+
+
+def today(given: dt.date | None) -> dt.date:
+    """``--today``, else $DFCTL_TODAY, else today in Asia/Shanghai."""
+    if given is not None:
+        return given
+    env = os.environ.get("DFCTL_TODAY")
+    if env:
+        try:
+            return dt.date.fromisoformat(env)
+        except ValueError as exc:
+            raise UsageError(f"DFCTL_TODAY={env!r} is not a date (YYYY-MM-DD)") from exc
+    return today_in_shanghai()
+
+
+# -- the repository ------------------------------------------------------------------------------
+
+
+def repository_root(args: argparse.Namespace) -> Path:
+    """``--repo``, else the git work tree around the current folder, else the current folder."""
+    from dfctl.adapters.git import GitRepository  # gitpython takes a while to import
+
+    given: Path | None = args.repo
+    if given is not None:
+        if not given.is_dir():
+            raise UsageError(f"--repo {given}: no such folder")
+        return given.resolve()
+    here = Path.cwd()
+    return GitRepository.work_tree_of(here) or here.resolve()
+
+
+def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
+    out = []
+    for raw in paths:
+        full = Path(raw).resolve()
+        try:
+            out.append(full.relative_to(root).as_posix())
+        except ValueError as exc:
+            raise UsageError(f"{raw} is outside the repository {root}") from exc
+    return out
+
+
+# -- the terminal --------------------------------------------------------------------------------
+
+
+def file_progress(label: str) -> Callable[[int, int], None] | None:
+    """A one-line counter of files on stderr, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if done == total or done % 25 == 0:
+            sys.stderr.write(f"\r{label} {done}/{total} files")
+            sys.stderr.flush()
+
+    return show
+
+
+def clear_progress(progress: object) -> None:
+    if progress is not None:
+        sys.stderr.write("\r\033[K")
+
+
+def action_progress(total: int) -> Callable[[str], None] | None:
+    """A progress bar of applied actions on stderr, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    done = 0
+
+    def show(message: str) -> None:
+        nonlocal done
+        done += 1
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:60]:60}"
+        )
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show

@@ -1,0 +1,245 @@
+"""`dfctl approvals check`, `dfctl reconcile` and `dfctl audit`: the GitOps gate."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+
+from dfctl.adapters.git import GitRepository
+from dfctl.adapters.kube import KubeClient
+from dfctl.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    Command,
+    datetime_argument,
+    repository_root,
+    today,
+)
+from dfctl.errors import SourceError, TargetError, UsageError
+from dfctl.gitops import evidence
+from dfctl.gitops.approvals import verify_range
+from dfctl.gitops.loop import KubeconfigConnections, Reconciler, Settings
+from dfctl.gitops.metrics import ReconcileMetrics, serve
+from dfctl.load.repo import WorkTree
+from dfctl.pipeline import check
+from dfctl.reconcile.connect import etcd_credentials
+from dfctl.report.gitops import (
+    audit_json,
+    audit_text,
+    outcome_text,
+    verdicts_json,
+    verdicts_text,
+)
+
+# -- approvals check -----------------------------------------------------------------------------
+
+
+def approvals_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="approvals_command", required=True, metavar="ACTION")
+    check_parser = actions.add_parser(
+        "check", help="judge every first-parent commit of a range against approvals.yaml"
+    )
+    check_parser.add_argument("--range", required=True, metavar="BASE..HEAD", dest="range")
+    check_parser.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def run_approvals(args: argparse.Namespace) -> int:
+    root = repository_root(args)
+    base, dots, head = args.range.partition("..")
+    if not dots or not base or not head or head.startswith("."):
+        raise UsageError(f"--range: expected BASE..HEAD, got {args.range!r}")
+    try:
+        verdicts = verify_range(GitRepository.open(root), base, head)
+    except SourceError as exc:
+        raise UsageError(f"--range: {exc}") from exc
+    sys.stdout.write((verdicts_json if args.format == "json" else verdicts_text)(verdicts))
+    refused = sum(1 for v in verdicts if not v.approved)
+    sys.stderr.write(f"dfctl: {len(verdicts)} commits, {refused} refused\n")
+    return EXIT_FINDINGS if refused else EXIT_OK
+
+
+# -- reconcile -----------------------------------------------------------------------------------
+
+
+def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--repo", dest="url", required=True, metavar="URL", help="the repository to fetch"
+    )
+    parser.add_argument("--env", required=True, metavar="ENV")
+    every = parser.add_mutually_exclusive_group()
+    every.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
+    every.add_argument(
+        "--interval", type=float, metavar="S", help="a pass every S seconds until stopped"
+    )
+    parser.add_argument("--branch", default="main")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the fetched repository is kept (default: ~/.cache/dfctl/reconcile)",
+    )
+    parser.add_argument(
+        "--initial",
+        metavar="REV",
+        help="while the environment has no applied-revision marker: the revision to start "
+        "from (applied as it is; every commit after it is verified)",
+    )
+    parser.add_argument("--kubeconfig", type=Path, default=None)
+    parser.add_argument("--etcd-endpoints", metavar="URL[,URL]", default=None)
+    parser.add_argument("--etcd-credentials", type=Path, default=None, metavar="FILE")
+    parser.add_argument(
+        "--now",
+        type=datetime_argument,
+        default=None,
+        metavar="DATETIME",
+        help="judge change windows and freezes at this moment (ISO 8601; default: the clock)",
+    )
+    parser.add_argument(
+        "--identity", default=None, help="this reconciler's name in the Lease (default: host/pid)"
+    )
+    parser.add_argument("--lease-duration", type=int, default=120, metavar="S")
+    parser.add_argument(
+        "--evidence-log",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also append every evidence record to this JSON-lines file",
+    )
+    parser.add_argument(
+        "--metrics-port", type=int, default=None, metavar="PORT", help="serve Prometheus metrics"
+    )
+    parser.add_argument("--metrics-address", default="0.0.0.0", metavar="ADDR")
+    parser.add_argument(
+        "--allow-mass-prune",
+        action="store_true",
+        help="allow deleting more than 20%% of managed objects",
+    )
+    parser.add_argument(
+        "--force-conflicts",
+        action="store_true",
+        help="take over fields another manager owns (e.g. the installer's replicas)",
+    )
+
+
+def run_reconcile(args: argparse.Namespace) -> int:
+    root = repository_root(args)
+    if args.interval is not None and args.interval <= 0:
+        raise UsageError("--interval must be more than 0 seconds")
+    cache = args.cache or Path.home() / ".cache" / "dfctl" / "reconcile"
+    credentials = etcd_credentials(args.etcd_credentials, root)
+    settings = Settings(
+        url=args.url,
+        environment=args.env,
+        cache=cache,
+        identity=args.identity or f"{socket.gethostname()}/{os.getpid()}",
+        branch=args.branch,
+        initial=args.initial,
+        lease_duration=args.lease_duration,
+        evidence_log=args.evidence_log,
+        allow_mass_prune=args.allow_mass_prune,
+        force_conflicts=args.force_conflicts,
+    )
+    connections = KubeconfigConnections(
+        args.kubeconfig,
+        args.etcd_endpoints.split(",") if args.etcd_endpoints is not None else None,
+        credentials,
+    )
+
+    def emit(event: dict[str, object]) -> None:
+        sys.stderr.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+        sys.stderr.flush()
+
+    fixed = args.now
+    metrics = ReconcileMetrics(args.env)
+    server = (
+        serve(metrics, args.metrics_port, args.metrics_address)
+        if args.metrics_port is not None
+        else None
+    )
+    reconciler = Reconciler(
+        settings,
+        connections,
+        now=(lambda: fixed) if fixed is not None else (lambda: dt.datetime.now(dt.UTC)),
+        emit=emit,
+        metrics=metrics,
+    )
+    try:
+        if args.interval is None:
+            outcome = reconciler.run_once()
+        else:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            outcome = reconciler.run(args.interval, stop.wait)
+        sys.stdout.write(outcome_text(outcome))
+    finally:
+        reconciler.close()
+        connections.close()
+        if server is not None:
+            server.stop()
+    return EXIT_OK if outcome.ok else EXIT_FINDINGS
+
+
+# -- audit ---------------------------------------------------------------------------------------
+
+
+def audit_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log", type=Path, default=None, metavar="FILE", help="a local log")
+    parser.add_argument(
+        "--env", metavar="ENV", help="read the records kept in this environment's clusters"
+    )
+    parser.add_argument("--kubeconfig", type=Path, default=None)
+    parser.add_argument(
+        "--break-glass", action="store_true", help="only records with break-glass changes"
+    )
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    root = repository_root(args)
+    if args.log is None and args.env is None:
+        raise UsageError("give --log FILE, --env ENV, or both")
+    sources: list[list[evidence.Evidence]] = []
+    if args.log is not None:
+        if not args.log.is_file():
+            raise UsageError(f"--log {args.log}: no such file")
+        sources.append(evidence.LocalLog(args.log).read())
+    if args.env is not None:
+        env = check(WorkTree(root), today(None)).environment(args.env)
+        if env is None:
+            raise UsageError(f"no environment {args.env!r} in {root}")
+        for cluster in env.clusters:
+            try:
+                client = KubeClient(cluster, args.kubeconfig)
+                try:
+                    sources.append(evidence.ClusterEvidence(client).list(args.env))
+                finally:
+                    client.close()
+            except TargetError as exc:
+                sys.stderr.write(f"dfctl: audit: {exc}\n")
+                return EXIT_FINDINGS
+    records = evidence.merged(*sources)
+    if args.env is not None:
+        records = [r for r in records if r.environment == args.env]
+    if args.break_glass:
+        records = [r for r in records if r.break_glass]
+    sys.stdout.write((audit_json if args.format == "json" else audit_text)(records))
+    glass = sum(len(r.break_glass) for r in records)
+    sys.stderr.write(
+        f"dfctl: {len(records)} evidence records, {glass} break-glass changes to review\n"
+    )
+    return EXIT_OK
+
+
+COMMANDS = {
+    "approvals": Command(approvals_arguments, run_approvals),
+    "reconcile": Command(reconcile_arguments, run_reconcile),
+    "audit": Command(audit_arguments, run_audit),
+}
