@@ -617,7 +617,8 @@ def _note(message: str) -> None:
 @contextmanager
 def planes_running(folder: Path, names: Sequence[str]) -> Iterator[list[ControlPlane]]:
     """Fresh control planes, all named like the cluster, one folder each; stopped and removed."""
-    from dfctl.sandbox import ControlPlane, find_binaries, start_all
+    # imported here: the child (one dfctl run) imports only what the command line would
+    from dfctl.sandbox import ControlPlane, find_binaries, start_all  # noqa: PLC0415
 
     binaries = find_binaries()
     planes = [

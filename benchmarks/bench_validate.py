@@ -33,6 +33,10 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from dfctl.load.repo import WorkTree
+from dfctl.model import KINDS, kind_for_path
+from dfctl.schemagen import render_schemas
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 GENERATED = HERE / ".generated"
@@ -93,8 +97,6 @@ def dfctl(repo: Path) -> list[str]:
 
 def check_jsonschema_commands(repo: Path, schemas: Path) -> list[list[str]]:
     """One check-jsonschema command per kind: its schema and every file of that kind."""
-    from dfctl.load.repo import WorkTree
-    from dfctl.model import KINDS, kind_for_path
 
     executable = Path(sys.executable).parent / "check-jsonschema"
     program = str(executable) if executable.exists() else shutil.which("check-jsonschema")
@@ -114,7 +116,6 @@ def check_jsonschema_commands(repo: Path, schemas: Path) -> list[list[str]]:
 def ensure_province(cities: int, seed: int, regenerate: bool) -> Path:
     """The generated repository, written again when missing or when the generator or the
     models (through their schemas) changed since it was written."""
-    from dfctl.schemagen import render_schemas
 
     target = GENERATED / f"province-{cities}-cities-seed-{seed}"
     digest = hashlib.sha256(Path(generate_province.__file__).read_bytes())
@@ -141,7 +142,6 @@ def stale_schemas(province: Path) -> list[str]:
 
 def count_files(repo: Path) -> tuple[int, int]:
     """(data files, bytes) of a repository."""
-    from dfctl.load.repo import WorkTree
 
     tree = WorkTree(repo)
     paths = tree.data_paths()

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dfctl.schemagen import render_schemas
+
 API = "apiVersion: dfp.config/v1"
 FISCAL_YEAR = 2026
 START = "2026-01-01"
@@ -2177,7 +2179,6 @@ def generate(root: Path, cities: int = MAX_CITIES, seed: int = 1) -> Summary:
 
 def _write_schemas(folder: Path) -> None:
     """The repository's schemas/, as `dfctl schemas` writes them (data files point at them)."""
-    from dfctl.schemagen import render_schemas
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in render_schemas().items():

@@ -10,6 +10,7 @@ import pytest
 
 from dfctl.adapters.git import GitRepository
 from dfctl.cli import main
+from dfctl.diff.review import Review, approvals_needed
 from dfctl.gitops.approvals import (
     DIRECT_COMMIT,
     Verdict,
@@ -17,6 +18,8 @@ from dfctl.gitops.approvals import (
     parse_policy,
     verify_range,
 )
+from dfctl.load.repo import WorkTree, load_repo
+from dfctl.report.review import as_json, as_text
 from tests.content import PROJECT, edit
 from tests.merge_requests import (
     CHEN,
@@ -426,9 +429,6 @@ def test_the_security_group_approves_access_policies(tmp_path: Path) -> None:
 
 
 def test_the_review_names_the_approvals_the_base_revision_asks_for() -> None:
-    from dfctl.diff.review import Review, approvals_needed
-    from dfctl.load.repo import WorkTree, load_repo
-    from dfctl.report.review import as_json, as_text
 
     base = load_repo(WorkTree(PROJECT), only={"approvals.yaml"})
     paths = [PRODUCTION, "tools/dfctl/cli.py", "portal/access-policies/AP-2026-0001.yaml"]

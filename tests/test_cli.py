@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dfctl.cli import validate as validate_command
 from dfctl.cli import main
+from dfctl.cli import validate as validate_command
 
 ELEMENTS = "standards/elements/exp-func-2026.yaml"
 CLUSTER = "cloud/clusters/tke-prod-a.yaml"

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +240,6 @@ def test_a_large_set_is_stored_in_slices_and_old_slices_go(etcd: EtcdServer) -> 
 def test_readers_never_see_half_of_a_large_change(etcd: EtcdServer) -> None:
     """A reader thread reads the set over and over while it is rewritten between two editions;
     each edition's ~200 slices take two transactions, yet every read is one edition whole."""
-    import threading
 
     editions = [element_set(6000, "甲"), element_set(6000, "乙")]
     hashes = [content_hash(e.value) for e in editions]

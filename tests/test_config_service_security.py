@@ -13,11 +13,14 @@ import pytest
 from dfctl.adapters.etcd import Credentials, EtcdClient, Put, parse_endpoints
 from dfctl.cli import main
 from dfctl.errors import CredentialsError, TargetError, TargetUnreachable
+from dfctl.load.repo import WorkTree
+from dfctl.model import Environment
 from dfctl.reconcile.config_service import ConfigServiceTarget
 from dfctl.reconcile.config_service_layout import read_document
 from dfctl.reconcile.connect import config_service_targets, etcd_credentials
 from dfctl.reconcile.runner import apply_plan, make_plan
 from dfctl.render.state import DesiredState
+from dfctl.validate import load_checked
 from tests.content import PROJECT, TODAY, commit_all, copy_content, init_repo
 from tests.etcd_server import EtcdServer
 from tests.test_config_service import C1, ENV, acceptance, desired, region
@@ -252,9 +255,6 @@ def test_credentials_inside_the_repository_are_refused(tmp_path: Path) -> None:
 
 
 def test_the_repository_names_each_environments_service() -> None:
-    from dfctl.load.repo import WorkTree
-    from dfctl.model import Environment
-    from dfctl.validate import load_checked
 
     repo = load_checked(WorkTree(PROJECT))
     for env in repo.of(Environment):

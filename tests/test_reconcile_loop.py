@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from ruamel.yaml import YAML
 
 from dfctl.adapters.kube import KubeClient
 from dfctl.cli import main
@@ -30,9 +31,11 @@ from dfctl.gitops.loop import KubeconfigConnections, PassOutcome, Reconciler, Se
 from dfctl.gitops.metrics import ReconcileMetrics, serve
 from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import WorkTree, load_repo
-from dfctl.model import DATA_ROOTS, ROOT_FILES
+from dfctl.model import DATA_ROOTS, ROOT_FILES, Cluster
 from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE
 from dfctl.render import render
+from dfctl.render.openapi import validate_objects
+from dfctl.render.state import KubeObject
 from dfctl.sandbox import ControlPlane
 from dfctl.validate import check_source
 from tests.content import PROJECT, edit
@@ -81,7 +84,6 @@ def combined_kubeconfig(folder: Path, planes: dict[str, ControlPlane]) -> Path:
 
 
 def _yaml(path: Path) -> Any:
-    from ruamel.yaml import YAML
 
     return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
 
@@ -782,7 +784,6 @@ SERVICE_ACCOUNT = "system:serviceaccount:dfctl-system:dfctl-reconciler"
 
 
 def manifests() -> list[tuple[str, dict[str, Any]]]:
-    from ruamel.yaml import YAML
 
     found = []
     for path in sorted(DEPLOY.glob("*.yaml")):
@@ -792,9 +793,6 @@ def manifests() -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_the_manifests_pass_the_kubernetes_schema_of_the_production_clusters() -> None:
-    from dfctl.model import Cluster
-    from dfctl.render.openapi import validate_objects
-    from dfctl.render.state import KubeObject
 
     loaded = load_repo(WorkTree(PROJECT), only={"cloud/clusters/tke-prod-a.yaml"})
     (cluster,) = loaded.of(Cluster)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from dfctl import __version__
+from dfctl.cli import failures
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,6 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sys
-
-    from dfctl.cli import failures
-
     words = list(sys.argv[1:] if argv is None else argv)
     command = chosen_command(words)
     try:

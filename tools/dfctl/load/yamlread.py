@@ -171,27 +171,9 @@ def _events(text: str) -> Iterator[Any]:
 
 def read_yaml(path: str, data: bytes) -> ReadResult:
     """Parse ``data`` (the bytes of ``path``) into a :class:`Document` or diagnostics."""
-    if len(data) > MAX_FILE_BYTES:
-        return _fail(
-            path, 1, 1, RULE_SIZE, f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}"
-        )
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return _fail(path, 1, 1, RULE_ENCODING, "file is UTF-32; save it as UTF-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _fail(path, 1, 1, RULE_ENCODING, "file is UTF-16; save it as UTF-8")
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return _not_utf8(path, data, exc)
-    found = _CONTROL.search(text)
-    if "\r" in text:
-        lone = _LONE_CR.search(text)
-        if lone is not None and (found is None or lone.start() < found.start()):
-            found = lone
-    if found is not None:
-        return _control(path, text, found.start())
+    text = _decoded(path, data)
+    if isinstance(text, ReadResult):
+        return text
     tabs = _tab_indentation(path, text) if "\t" in text else None
     builder = _TreeBuilder(path, track_blocks=tabs is not None)
     syntax: Diagnostic | None = None
@@ -220,6 +202,32 @@ def read_yaml(path: str, data: bytes) -> ReadResult:
     if result.document is not None:
         result.document.first_line = text.partition("\n")[0].rstrip("\r")
     return result
+
+
+def _decoded(path: str, data: bytes) -> str | ReadResult:
+    """The file's text, or why it is not text the parser may read (size, encoding, controls)."""
+    if len(data) > MAX_FILE_BYTES:
+        return _fail(
+            path, 1, 1, RULE_SIZE, f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}"
+        )
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return _fail(path, 1, 1, RULE_ENCODING, "file is UTF-32; save it as UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _fail(path, 1, 1, RULE_ENCODING, "file is UTF-16; save it as UTF-8")
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _not_utf8(path, data, exc)
+    found = _CONTROL.search(text)
+    if "\r" in text:
+        lone = _LONE_CR.search(text)
+        if lone is not None and (found is None or lone.start() < found.start()):
+            found = lone
+    if found is not None:
+        return _control(path, text, found.start())
+    return text
 
 
 def _fail(path: str, line: int, column: int, rule: str, message: str) -> ReadResult:

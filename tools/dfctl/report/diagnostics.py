@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from dfctl import __version__
+from dfctl.checks import RULES
 from dfctl.diagnostics import Diagnostic, Severity
 
 
@@ -31,8 +32,6 @@ def _escape_github(message: str) -> str:
 
 
 def as_sarif(diagnostics: Sequence[Diagnostic]) -> str:
-    from dfctl.checks import RULES
-
     used = sorted({d.rule for d in diagnostics})
     level = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
     log = {
