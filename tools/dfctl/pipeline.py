@@ -52,9 +52,11 @@ def check(
     today: dt.date,
     label: str = "the repository",
     cache: LoadCache | None = None,
+    base: Repo | None = None,
 ) -> CheckedRevision:
-    """Load and check every data file of ``source``."""
-    repo, result = check_source(source, today, cache)
+    """Load and check every data file of ``source`` (against ``base`` for the evolution rules,
+    when given)."""
+    repo, result = check_source(source, today, cache, base)
     commit = source.commit if isinstance(source, GitRevision) else None
     return CheckedRevision(label, repo, result, commit)
 

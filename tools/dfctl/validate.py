@@ -44,16 +44,20 @@ def load_checked(
 
 
 def check_source(
-    source: FileSource, today: dt.date, cache: LoadCache | None = None
+    source: FileSource,
+    today: dt.date,
+    cache: LoadCache | None = None,
+    base: Repo | None = None,
 ) -> tuple[Repo, ValidationResult]:
     """Load and check every data file of ``source``; the Repo is returned for rendering.
 
-    Revisions checked with the same ``cache`` read each distinct file once.
+    Revisions checked with the same ``cache`` read each distinct file once. With ``base`` (the
+    same repository at an earlier revision, loaded), the evolution rules run against it.
     """
     with paused_gc():
         repo = load_checked(source, cache=cache)
         found = set(repo.diagnostics)
-        found.update(run_repo_rules(CheckContext(repo=repo, today=today)))
+        found.update(run_repo_rules(CheckContext(repo=repo, today=today, base=base)))
     return repo, ValidationResult(sorted(found, key=sort_key), len(repo.paths))
 
 
