@@ -44,7 +44,17 @@ ALLOWED: dict[str, set[str]] = {
         "clock",
     }
     | LEAVES,
-    "inspect": {"pipeline", "reconcile", "render", "load", "model", "adapters", "clock", "gitops"}
+    "inspect": {
+        "pipeline",
+        "reconcile",
+        "render",
+        "load",
+        "model",
+        "adapters",
+        "clock",
+        "gitops",
+        "quantity",
+    }
     | LEAVES,
     "cli": {"*"},
     "__main__": {"cli"},

@@ -522,6 +522,92 @@ class EtcdClient:
                 failed.append(compare)
         return TxnOutcome(False, revision, tuple(failed), current)
 
+    # -- health (read-only) ---------------------------------------------------------------------
+    def members(self) -> tuple[Member, ...]:
+        answer = self._post("cluster", "cluster/member/list", {})
+        return tuple(
+            Member(
+                str(m.get("ID", "")),
+                str(m.get("name", "")),
+                tuple(str(u) for u in m.get("clientURLs", []) or []),
+                bool(m.get("isLearner", False)),
+            )
+            for m in answer.get("members", []) or []
+        )
+
+    def alarms(self) -> tuple[Alarm, ...]:
+        """The cluster's active alarms (an alarm GET; raising or clearing is not offered)."""
+        answer = self._post("maintenance", "maintenance/alarm", {"action": "GET"})
+        return tuple(
+            Alarm(str(a.get("memberID", "")), str(a.get("alarm", "")))
+            for a in answer.get("alarms", []) or []
+        )
+
+    def statuses(self) -> tuple[EndpointStatus, ...]:
+        """``/v3/maintenance/status`` of every endpoint in turn, each asked directly (no
+        failover: a member that does not answer is what this is asked to find)."""
+        if self.credentials.user is not None and self._token is None:
+            self._authenticate()
+        found = []
+        for endpoint, client in zip(self.endpoints, self._clients, strict=True):
+            self.requests["maintenance"] += 1
+            try:
+                answer = client.post(client.get_url("maintenance/status"), json={})
+            except gw.Etcd3Exception as exc:
+                found.append(EndpointStatus(endpoint.url, error=_reason(exc)))
+                continue
+            except (requests.RequestException, OSError, ValueError) as exc:
+                found.append(EndpointStatus(endpoint.url, error=_reason(exc)))
+                continue
+            if not isinstance(answer, dict):
+                found.append(EndpointStatus(endpoint.url, error="not etcd's JSON gateway"))
+                continue
+            quota = answer.get("dbSizeQuota")
+            found.append(
+                EndpointStatus(
+                    endpoint.url,
+                    member_id=str(answer.get("header", {}).get("member_id", "")),
+                    leader=str(answer.get("leader", "")),
+                    version=str(answer.get("version", "")),
+                    db_size=int(answer.get("dbSize", 0)),
+                    db_size_in_use=int(answer.get("dbSizeInUse", 0)),
+                    db_size_quota=int(quota) if quota is not None else None,
+                    errors=tuple(str(e) for e in answer.get("errors", []) or []),
+                )
+            )
+        return tuple(found)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of the etcd cluster as ``/v3/cluster/member/list`` names it."""
+
+    id: str  # etcd's uint64 member id, as the gateway writes it: a decimal string
+    name: str
+    client_urls: tuple[str, ...]
+    learner: bool
+
+
+@dataclass(frozen=True)
+class EndpointStatus:
+    """What one endpoint said to ``/v3/maintenance/status``; ``error`` when it did not answer."""
+
+    endpoint: str
+    member_id: str = ""
+    leader: str = ""  # "" or "0": this member knows no leader
+    version: str = ""
+    db_size: int = 0
+    db_size_in_use: int = 0
+    db_size_quota: int | None = None  # etcd >= 3.6 reports its --quota-backend-bytes
+    errors: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Alarm:
+    member_id: str
+    alarm: str  # "NOSPACE", "CORRUPT"
+
 
 @dataclass
 class _Refused(Exception):

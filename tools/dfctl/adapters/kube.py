@@ -30,6 +30,15 @@ MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
+class TlsMaterial:
+    """The PEM certificates a client uses: the CA it trusts and its own client certificate;
+    empty bytes for one it does not have (e.g. a token instead of a client certificate)."""
+
+    ca: bytes
+    client: bytes
+
+
+@dataclass(frozen=True)
 class KindApi:
     prefix: str  # "/api/v1" or "/apis/<group>/<version>"
     plural: str
@@ -87,6 +96,11 @@ class KubeClient:
 
     def close(self) -> None:
         self.api.close()  # type: ignore[no-untyped-call]
+
+    def tls_material(self) -> TlsMaterial:
+        """The certificates this client was configured with, as PEM (read-only; no request)."""
+        configuration = self.api.configuration
+        return TlsMaterial(_read_pem(configuration.ssl_ca_cert), _read_pem(configuration.cert_file))
 
     def request(
         self,
@@ -240,6 +254,16 @@ class _Failure:
     def apply_conflict(self) -> bool:
         """A server-side apply conflict: another manager owns the fields (retrying cannot help)."""
         return self.status == 409 and "Apply failed" in str(self.body.get("message", ""))
+
+
+def _read_pem(path: str | None) -> bytes:
+    # the client writes a kubeconfig's *-data fields to temporary files and keeps their paths
+    if not path:
+        return b""
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
 
 
 def _parse(data: bytes | None) -> dict[str, Any]:

@@ -48,6 +48,9 @@ COMMANDS: dict[str, Entry] = {
     "audit": Entry(
         "gitops", "list the evidence records of applied revisions (and break-glass changes)"
     ),
+    "inspect": Entry(
+        "inspect", "inspect an environment live against the repository and write the report"
+    ),
     "explain": Entry("validate", "show what a rule checks, with examples"),
     "schemas": Entry("files", "write the JSON Schemas generated from the models"),
     "sandbox": Entry(

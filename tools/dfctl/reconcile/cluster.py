@@ -52,6 +52,20 @@ class LiveCluster:
     reads: int
 
 
+def live_cluster(lists: dict[str, list[dict[str, Any]]], reads: int) -> LiveCluster:
+    """Live state from LISTs by kind: the kinds of ``LISTED_KINDS`` (dfctl's own, or all of
+    them) split by dfctl's label, and the Deployments."""
+    managed: dict[Key, dict[str, Any]] = {}
+    unmanaged: dict[Key, dict[str, Any]] = {}
+    for kind in LISTED_KINDS:
+        for item in lists.get(kind, []):
+            labels = item.get("metadata", {}).get("labels") or {}
+            mine = labels.get(MANAGED_BY_LABEL) == MANAGED_BY
+            (managed if mine else unmanaged)[key_of(item)] = item
+    deployments = {key_of(d): d for d in lists.get("Deployment", [])}
+    return LiveCluster(managed, unmanaged, deployments, reads)
+
+
 class ClusterTarget:
     def __init__(self, client: KubeClient) -> None:
         self.client = client
@@ -63,19 +77,15 @@ class ClusterTarget:
     # -- reading -------------------------------------------------------------------------------
     def read_live(self) -> LiveCluster:
         before = sum(self.client.requests.values())
-        managed: dict[Key, dict[str, Any]] = {}
-        unmanaged: dict[Key, dict[str, Any]] = {}
+        lists: dict[str, list[dict[str, Any]]] = {}
         for kind in LISTED_KINDS:
             # Namespaces are few and the installer makes them before dfctl adopts them, so all
             # are listed; of the other kinds only dfctl's own.
             selector = None if kind == "Namespace" else MANAGED_SELECTOR
-            for item in self.client.list(kind, selector):
-                labels = item.get("metadata", {}).get("labels") or {}
-                mine = labels.get(MANAGED_BY_LABEL) == MANAGED_BY
-                (managed if mine else unmanaged)[key_of(item)] = item
-        deployments = {key_of(d): d for d in self.client.list("Deployment")}
+            lists[kind] = self.client.list(kind, selector)
+        lists["Deployment"] = self.client.list("Deployment")
         reads = sum(self.client.requests.values()) - before
-        return LiveCluster(managed, unmanaged, deployments, reads)
+        return live_cluster(lists, reads)
 
     # -- planning ------------------------------------------------------------------------------
     def plan(self, state: DesiredState) -> TargetPlan:
@@ -238,8 +248,11 @@ class ClusterTarget:
 
     # -- drift ---------------------------------------------------------------------------------
     def drift(self, state: DesiredState) -> list[DriftItem]:
+        return self.drift_of(state, self.read_live())
+
+    def drift_of(self, state: DesiredState, live: LiveCluster) -> list[DriftItem]:
+        """Drift against live state already read (``dfctl inspect`` lists each kind once)."""
         desired = state.objects_in(self.name)
-        live = self.read_live()
         found: list[DriftItem] = []
         wanted: set[Key] = set()
         for obj in desired:

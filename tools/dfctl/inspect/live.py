@@ -1,0 +1,118 @@
+"""Reading the live platform for an inspection: each cluster with one LIST per kind, and the
+configuration service's status, members, alarms and marker. Nothing here judges; a source that
+cannot be read is a reading with an error, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dfctl.adapters.etcd import Alarm, EndpointStatus, EtcdClient, Member
+from dfctl.adapters.kube import KubeClient, TlsMaterial
+from dfctl.errors import TargetError
+from dfctl.gitops.evidence import ClusterEvidence, Evidence
+from dfctl.reconcile.cluster import MANAGED_SELECTOR, ClusterTarget
+from dfctl.reconcile.config_service import ConfigServiceTarget
+from dfctl.reconcile.target import Marker
+
+# listed whole: quotas, workloads and pods are judged whoever made them, and drift needs the rest
+CLUSTER_KINDS = (
+    "Namespace",
+    "ResourceQuota",
+    "LimitRange",
+    "NetworkPolicy",
+    "Deployment",
+    "StatefulSet",
+    "Pod",
+)
+
+
+NO_TLS = TlsMaterial(b"", b"")
+
+
+@dataclass(frozen=True)
+class ClusterReading:
+    cluster: str
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # ConfigMap: dfctl's
+    marker: Marker | None = None
+    evidence: tuple[Evidence, ...] = ()
+    evidence_problem: str | None = None  # records that could not be read
+    tls: TlsMaterial = NO_TLS
+    requests: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def objects(self) -> int:
+        return sum(len(items) for items in self.lists.values())
+
+
+@dataclass(frozen=True)
+class ServiceReading:
+    name: str
+    statuses: tuple[EndpointStatus, ...] = ()
+    members: tuple[Member, ...] = ()
+    alarms: tuple[Alarm, ...] = ()
+    marker: Marker | None = None
+    requests: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def read_cluster(
+    cluster: str, connect: Callable[[str], KubeClient], environment: str
+) -> ClusterReading:
+    try:
+        client = connect(cluster)
+    except TargetError as exc:
+        return ClusterReading(cluster, error=str(exc))
+    tls = client.tls_material()  # read first: an expired certificate may be why nothing answers
+    before = sum(client.requests.values())
+    try:
+        lists = {kind: client.list(kind) for kind in CLUSTER_KINDS}
+        lists["ConfigMap"] = client.list("ConfigMap", MANAGED_SELECTOR)
+        marker = ClusterTarget(client).read_marker()
+    except TargetError as exc:
+        spent = sum(client.requests.values()) - before
+        return ClusterReading(cluster, tls=tls, requests=spent, error=str(exc))
+    records, problem = _evidence(client, environment)
+    spent = sum(client.requests.values()) - before
+    return ClusterReading(cluster, lists, marker, records, problem, tls, spent)
+
+
+def _evidence(client: KubeClient, environment: str) -> tuple[tuple[Evidence, ...], str | None]:
+    """The environment's evidence records; a corrupt one makes the whole set unreadable, and
+    says so, rather than a partial history that looks complete."""
+    try:
+        return tuple(ClusterEvidence(client).list(environment)), None
+    except TargetError as exc:
+        return (), str(exc)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return (), f"an evidence record is not readable: {type(exc).__name__}: {exc}"[:300]
+
+
+def read_config_service(client: EtcdClient, environment: str) -> ServiceReading:
+    before = sum(client.requests.values())
+
+    def spent() -> int:
+        return sum(client.requests.values()) - before
+
+    statuses = client.statuses()
+    if statuses and all(s.error is not None for s in statuses):
+        reasons = "; ".join(f"{s.endpoint}: {s.error}" for s in statuses)
+        return ServiceReading(client.name, statuses, requests=spent(), error=reasons)
+    try:
+        members = client.members()
+        alarms = client.alarms()
+        marker = ConfigServiceTarget(client, environment, "").read_marker()
+    except TargetError as exc:
+        return ServiceReading(client.name, statuses, requests=spent(), error=str(exc))
+    return ServiceReading(client.name, statuses, members, alarms, marker, spent())
