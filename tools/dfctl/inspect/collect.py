@@ -139,9 +139,8 @@ def collect(
                 f"Cluster {cluster.cluster}: read {cluster.objects} objects in {cluster.requests} requests",
             )
         else:
-            _unreachable(
-                run, f"cluster {cluster.cluster}", f"集群 {cluster.cluster}", cluster.error
-            )
+            name = cluster.cluster
+            _unreachable(run, name, f"cluster {name}", f"集群 {name}", cluster.error)
     _service_source(run, env, reading)
 
     records = ev.merged(*(c.evidence for c in clusters if c.ok))
@@ -194,7 +193,7 @@ def _read(
         return clusters, service_reading.result() if service_reading else None
 
 
-def _unreachable(run: _Run, name: str, zh_name: str, error: str | None) -> None:
+def _unreachable(run: _Run, key: str, name: str, zh_name: str, error: str | None) -> None:
     reason = (error or "unknown")[:300]
     english = f"{name[0].upper()}{name[1:]}"
     run.source(
@@ -203,7 +202,7 @@ def _unreachable(run: _Run, name: str, zh_name: str, error: str | None) -> None:
     run.findings.append(
         finding(
             "INS-SOURCE-001",
-            name,
+            key,
             "critical",
             name,
             LocalText(f"{zh_name}无法读取，本次巡检不完整", f"{english} could not be read"),
@@ -227,7 +226,7 @@ def _service_source(run: _Run, env: Environment, reading: ServiceReading | None)
             f"Environment {env.name} names no configuration service; not inspected",
         )
     elif not reading.ok:
-        _unreachable(run, SERVICE_SOURCE, "配置中心", reading.error)
+        _unreachable(run, CONFIG_SERVICE, SERVICE_SOURCE, "配置中心", reading.error)
     else:
         answered = sum(s.error is None for s in reading.statuses)
         run.source(
@@ -266,6 +265,13 @@ def _evidence_source(
             True,
             f"尚无 {environment} 的发布记录",
             f"No evidence records of {environment} yet",
+        )
+    elif not problems:
+        run.source(
+            "evidence",
+            False,
+            "发布记录未能读取：没有可读取的集群",
+            "Evidence records not read: no cluster could be read",
         )
 
 

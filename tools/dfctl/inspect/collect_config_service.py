@@ -68,7 +68,8 @@ def _answering(statuses: Sequence[EndpointStatus], members: Sequence[Member]) ->
     down = [s for s in statuses if s.error is not None]
     if not down:
         return []
-    voting = max(len([m for m in members if not m.learner]), len(statuses))
+    # the quorum is of the voting members; the endpoints given may name fewer (or other) hosts
+    voting = len([m for m in members if not m.learner]) or len(statuses)
     up = len(statuses) - len(down)
     quorum = voting // 2 + 1
     severity: Severity = "critical" if up < quorum else "warning"
@@ -82,7 +83,7 @@ def _answering(statuses: Sequence[EndpointStatus], members: Sequence[Member]) ->
                 f"配置中心节点 {status.endpoint} 无响应",
                 f"Endpoint {status.endpoint} does not answer",
             ),
-            f"{up} of {voting} members answered; {status.error}",
+            f"{up} of {len(statuses)} endpoints answered ({voting} voting members); {status.error}",
             f"≥ {quorum} answering (quorum)" if severity == "critical" else f"{voting} answering",
             LocalText(
                 "检查该节点进程、磁盘和网络；多数派失联时配置中心不可写，需立即处理",

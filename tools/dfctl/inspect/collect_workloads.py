@@ -124,7 +124,8 @@ def pods(cluster: str, items: Iterable[dict[str, Any]], now: dt.datetime) -> lis
                     LocalText(
                         f"{workload} 的容器频繁重启", f"Containers of {workload} keep restarting"
                     ),
-                    f"{group.restarts} restarts in {group.restarting} containers{crash}",
+                    f"{group.restarts} restarts"
+                    f" ({group.restarting} container{'' if group.restarting == 1 else 's'}){crash}",
                     f"< {RESTART_WARNING} restarts / 24 h, no {CRASH_LOOP}",
                     LocalText(
                         "查看容器上次退出的原因和日志（内存不足、依赖服务、配置），修复后观察",
