@@ -106,7 +106,7 @@ def certificates(sources: Iterable[CertificateSource], now: dt.datetime) -> list
                 LocalText(
                     f"{source.where} 的{_ROLE_ZH.get(source.role, source.role)} {name}"
                     f" {'已于' if days < 0 else '将于'} {day} 到期",
-                    f"{source.role.capitalize()} {name} of {source.where}"
+                    f"{source.role[0].upper()}{source.role[1:]} {name} of {source.where}"
                     f" {'expired' if days < 0 else 'expires'} on {day}",
                 ),
                 f"{when} ({day})",
