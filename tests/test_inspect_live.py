@@ -558,3 +558,105 @@ def test_inspection_finds_exactly_the_conditions_made(
     assert rows(inspection) == expected
 
 
+# --- the markdown, against golden files ------------------------------------------------------
+
+
+def golden_text(inspection: Inspection, head: str, lang: str) -> str:
+    """The report without what a fresh control plane makes different on every run: its
+    certificates (their findings are asserted above), the commit of the test repository and how
+    many objects the controllers had made when the clusters were read."""
+    steady = dataclasses.replace(
+        inspection, findings=tuple(f for f in inspection.findings if f.check != "INS-CERT-001")
+    )
+    text = report_md(steady, None, (), lang).replace(head[:12], "a1b2c3d4e5f6")
+    text = re.sub(r"read \d+ objects in \d+ requests", "read N objects in M requests", text)
+    return re.sub(r"已读取 \d+ 个对象（\d+ 次请求）", "已读取 N 个对象（M 次请求）", text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_markdown_of_the_live_inspection_matches_golden(
+    conditions: Platform, tmp_path: Path, lang: str
+) -> None:
+    out = tmp_path / "report"
+    inspect(conditions, out, "--now", NOW.isoformat(), "--no-cluster-history", "--lang", lang)
+    inspection, _data = report(out)
+    produced = golden_text(inspection, conditions.repo.root, lang)
+    path = GOLDEN / f"live-production.{lang}.md"
+    if UPDATE:
+        path.write_text(produced, encoding="utf-8")
+    assert produced == path.read_text(encoding="utf-8")
+    # the command's own markdown is the same report
+    written = (out / "report.md").read_text(encoding="utf-8")
+    assert written == report_md(inspection, None, (), lang)
+
+
+# --- history: in the cluster and in a folder -------------------------------------------------
+
+
+def test_history_says_what_is_new_resolved_and_persistent(
+    conditions: Platform, tmp_path: Path
+) -> None:
+    prod_a = conditions.clients["tke-prod-a"]
+    history = tmp_path / "history"
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert inspect(conditions, first, "--now", NOW.isoformat(), "--history", str(history)) == 1
+    _inspection, data = report(first)
+    assert data["changes"] is None and data["history"] == []
+    # the batch ends: the quota is free again; a day later the next inspection runs
+    prod_a.delete("Pod", BUDGET, "budget-batch")
+    wait_for(lambda: prod_a.get("Pod", BUDGET, "budget-batch") is None, "budget-batch to go")
+    later = NOW + dt.timedelta(days=1)
+    try:
+        assert inspect(conditions, second, "--now", later.isoformat(), "--history", str(history)) == 1
+    finally:  # the other tests expect the full quota
+        recreate_budget_batch(prod_a)
+    before, _ = report(first)
+    after, data = report(second)
+    quota = f"INS-QUOTA-001:tke-prod-a/{BUDGET}/dfp-quota/requests.cpu"
+    expired = "INS-ACCESS-001:AP-2026-0001"  # 10 days left, then 9: the same finding
+    assert data["changes"]["since"] == NOW.isoformat()
+    # the restarts were two hours before the first inspection: a day later they are past
+    restarts = f"INS-WORKLOAD-003:tke-prod-b/{DATAHUB}/Pod/bank-adapter"
+    assert data["changes"]["resolved"] == [quota, restarts]
+    assert expired in data["changes"]["persistent"]
+    assert data["changes"]["new"] == sorted({f.id for f in after.findings} - {f.id for f in before.findings})
+    assert data["history"] == [
+        {"generated_at": NOW.isoformat(), **{k: v for k, v in json.loads((first / "report.json").read_text())["counts"]["severity"].items()}}
+    ]
+    # both stores hold the second report: the ConfigMap its latest and both points
+    kept = prod_a.get("ConfigMap", ev.NAMESPACE, configmap_name("production"))
+    assert kept is not None
+    assert inspection_from_json(kept["data"][LATEST]) == after
+    assert [p["generated_at"] for p in json.loads(kept["data"][POINTS])] == [
+        NOW.isoformat(),
+        later.isoformat(),
+    ]
+    assert sorted(p.name for p in (history / "production").iterdir()) == [
+        "20261130T013000Z.json",
+        "20261201T013000Z.json",
+    ]
+    # the same moment again is refused, and says where: the report is written, exit 1
+    assert inspect(conditions, tmp_path / "again", "--now", later.isoformat(), "--fail-on", "never") == 1
+
+
+def recreate_budget_batch(client: KubeClient) -> None:
+    create_pod(
+        client,
+        BUDGET,
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "budget-batch", "namespace": BUDGET},
+            "spec": {
+                "containers": [
+                    {
+                        "name": f"worker-{n}",
+                        "image": "ccr.xx-gov.example/dfp/batch:1",
+                        "resources": {"requests": {"cpu": "7750m"}, "limits": {"cpu": "8"}},
+                    }
+                    for n in range(4)
+                ]
+            },
+        },
+    )
+    set_status(client, BUDGET, "budget-batch", running([container_status(f"worker-{n}") for n in range(4)]))

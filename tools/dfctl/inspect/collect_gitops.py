@@ -37,7 +37,7 @@ def drift(target: str, items: Sequence[DriftItem], revision: str) -> list[Findin
             "warning",
             "configuration service" if service else f"cluster {target}",
             LocalText(
-                f"{place.zh}与已发布版本 {revision[:12]} 不一致",
+                f"{place.zh} 与已发布版本 {revision[:12]} 不一致",
                 f"{place.en[0].upper()}{place.en[1:]} differs from the applied revision {revision[:12]}",
             ),
             f"{len(items)} ({kinds}): {refs}",
