@@ -16,6 +16,8 @@ issue when they start: their findings are computed from the certificates themsel
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from cryptography import x509
 from prometheus_client.parser import text_string_to_metric_families
 from ruamel.yaml import YAML
@@ -42,17 +45,21 @@ from dfctl.cli import main
 from dfctl.clock import SHANGHAI
 from dfctl.errors import NotFound, TargetError
 from dfctl.gitops import evidence as ev
+from dfctl.inspect.amounts import binary_bytes
 from dfctl.inspect.catalog import expiry_severity, expiry_threshold
 from dfctl.inspect.findings import Inspection
 from dfctl.inspect.history_cluster import LATEST, POINTS, configmap_name
 from dfctl.inspect.report_json import inspection_from_json
 from dfctl.inspect.report_md import report_md
-from dfctl.model import DATA_ROOTS, ROOT_FILES
+from dfctl.load.repo import WorkTree, load_repo
+from dfctl.model import DATA_ROOTS, ROOT_FILES, Cluster
 from dfctl.pipeline import check_revision
 from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE, ClusterTarget
 from dfctl.reconcile.config_service import ConfigServiceTarget
 from dfctl.reconcile.runner import apply_plan, make_plan
 from dfctl.reconcile.target import Target
+from dfctl.render.openapi import validate_objects
+from dfctl.render.state import KubeObject
 from dfctl.sandbox import ControlPlane
 from dfctl.sandbox import kubeconfig as sandbox_kubeconfig
 from dfctl.sandbox.control_plane import free_ports
@@ -131,12 +138,10 @@ def clean(clients: dict[str, KubeClient]) -> None:
         for record in ev.ClusterEvidence(client).list():
             client.delete("ConfigMap", ev.NAMESPACE, record.name)
         for plural in ("clusterrolebindings", "clusterroles"):
-            try:
+            with contextlib.suppress(NotFound):
                 client.request(
                     "DELETE", f"/apis/rbac.authorization.k8s.io/v1/{plural}/dfctl-inspector"
                 )
-            except NotFound:
-                pass
         ours = [
             n["metadata"]["name"]
             for n in client.list("Namespace")
@@ -329,7 +334,9 @@ def conditions(platform: Platform) -> Platform:
             },
         },
     )
-    set_status(prod_a, BUDGET, "budget-batch", running([container_status(f"worker-{n}") for n in range(4)]))
+    set_status(
+        prod_a, BUDGET, "budget-batch", running([container_status(f"worker-{n}") for n in range(4)])
+    )
     # a pod whose status reports restarts: 9, the last two hours before the inspection
     create_pod(
         prod_b,
@@ -338,7 +345,9 @@ def conditions(platform: Platform) -> Platform:
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {"name": "bank-adapter", "namespace": DATAHUB},
-            "spec": {"containers": [{"name": "adapter", "image": "ccr.xx-gov.example/dfp/batch:1"}]},
+            "spec": {
+                "containers": [{"name": "adapter", "image": "ccr.xx-gov.example/dfp/batch:1"}]
+            },
         },
     )
     set_status(prod_b, DATAHUB, "bank-adapter", running([container_status("adapter", restarts=9)]))
@@ -435,8 +444,6 @@ def certificate_rows(kubeconfig: Path, now: dt.datetime) -> list[tuple[str, str,
             "client certificate": users[context["context"]["user"]]["client-certificate-data"],
         }
         for role, data in pems.items():
-            import base64  # noqa: PLC0415
-
             cert = x509.load_pem_x509_certificate(base64.b64decode(data))
             days = math.floor((cert.not_valid_after_utc - now).total_seconds() / 86400)
             severity = expiry_severity(days)
@@ -445,7 +452,12 @@ def certificate_rows(kubeconfig: Path, now: dt.datetime) -> list[tuple[str, str,
             cn = cert.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)[0].value
             day = cert.not_valid_after_utc.astimezone(SHANGHAI).date()
             expected.append(
-                (f"INS-CERT-001:{name}/{role}/{cn!s}", severity, f"{days} d ({day})", expiry_threshold(severity))
+                (
+                    f"INS-CERT-001:{name}/{role}/{cn!s}",
+                    severity,
+                    f"{days} d ({day})",
+                    expiry_threshold(severity),
+                )
             )
     return sorted(expected)
 
@@ -542,17 +554,22 @@ def test_inspection_finds_exactly_the_conditions_made(
     out = tmp_path / "report"
     code = inspect(conditions, out, "--now", NOW.isoformat(), "--no-cluster-history")
     assert code == 1, capsys.readouterr().err  # critical findings, and --fail-on critical
-    inspection, data = report(out)
+    inspection, _data = report(out)
     head = conditions.repo.root
+    yesterday = (NOW - dt.timedelta(days=1)).astimezone(dt.UTC)
+    deployment = f"tke-prod-b/{PORTAL}/Deployment/{KEPT_WORKLOAD}"
     live = [
         ("INS-DRIFT-001:tke-prod-b", "warning",
          f"1 (1 changed): Deployment {PORTAL}/{KEPT_WORKLOAD}", "0"),
-        ("INS-EVIDENCE-003:production/" + head[:12], "info", f"applied {(NOW - dt.timedelta(days=1)).astimezone(dt.UTC):%Y-%m-%d}", "reviewed within 30 d"),
-        (f"INS-QUOTA-001:tke-prod-a/{BUDGET}/dfp-quota/requests.cpu", "critical", "96 % (31 of 32)", "≥ 95 %"),
-        (f"INS-WORKLOAD-001:tke-prod-b/{PORTAL}/Deployment/{KEPT_WORKLOAD}", "critical", "2 of 2 pods not ready", "0 not ready"),
-        (f"INS-WORKLOAD-002:tke-prod-b/{PORTAL}/Deployment/{KEPT_WORKLOAD}", "critical", "0 of 2 available", "= 2 (desired)"),
-        (f"INS-WORKLOAD-003:tke-prod-b/{DATAHUB}/Pod/bank-adapter", "warning", "9 restarts (1 container)", "< 3 restarts / 24 h, no CrashLoopBackOff"),
-        (f"INS-WORKLOAD-004:tke-prod-b/{PORTAL}/Deployment/{KEPT_WORKLOAD}", "warning", OTHER_IMAGE, conditions.release_image),
+        (f"INS-EVIDENCE-003:production/{head[:12]}", "info",
+         f"applied {yesterday:%Y-%m-%d}", "reviewed within 30 d"),
+        (f"INS-QUOTA-001:tke-prod-a/{BUDGET}/dfp-quota/requests.cpu", "critical",
+         "96 % (31 of 32)", "≥ 95 %"),
+        (f"INS-WORKLOAD-001:{deployment}", "critical", "2 of 2 pods not ready", "0 not ready"),
+        (f"INS-WORKLOAD-002:{deployment}", "critical", "0 of 2 available", "= 2 (desired)"),
+        (f"INS-WORKLOAD-003:tke-prod-b/{DATAHUB}/Pod/bank-adapter", "warning",
+         "9 restarts (1 container)", "< 3 restarts / 24 h, no CrashLoopBackOff"),
+        (f"INS-WORKLOAD-004:{deployment}", "warning", OTHER_IMAGE, conditions.release_image),
     ]  # fmt: skip
     expected = sorted(live + REPOSITORY_ROWS + certificate_rows(conditions.kubeconfig, NOW))
     assert rows(inspection) == expected
@@ -607,7 +624,9 @@ def test_history_says_what_is_new_resolved_and_persistent(
     wait_for(lambda: prod_a.get("Pod", BUDGET, "budget-batch") is None, "budget-batch to go")
     later = NOW + dt.timedelta(days=1)
     try:
-        assert inspect(conditions, second, "--now", later.isoformat(), "--history", str(history)) == 1
+        assert (
+            inspect(conditions, second, "--now", later.isoformat(), "--history", str(history)) == 1
+        )
     finally:  # the other tests expect the full quota
         recreate_budget_batch(prod_a)
     before, _ = report(first)
@@ -619,10 +638,11 @@ def test_history_says_what_is_new_resolved_and_persistent(
     restarts = f"INS-WORKLOAD-003:tke-prod-b/{DATAHUB}/Pod/bank-adapter"
     assert data["changes"]["resolved"] == [quota, restarts]
     assert expired in data["changes"]["persistent"]
-    assert data["changes"]["new"] == sorted({f.id for f in after.findings} - {f.id for f in before.findings})
-    assert data["history"] == [
-        {"generated_at": NOW.isoformat(), **{k: v for k, v in json.loads((first / "report.json").read_text())["counts"]["severity"].items()}}
-    ]
+    assert data["changes"]["new"] == sorted(
+        {f.id for f in after.findings} - {f.id for f in before.findings}
+    )
+    first_counts = json.loads((first / "report.json").read_text())["counts"]["severity"]
+    assert data["history"] == [{"generated_at": NOW.isoformat(), **first_counts}]
     # both stores hold the second report: the ConfigMap its latest and both points
     kept = prod_a.get("ConfigMap", ev.NAMESPACE, configmap_name("production"))
     assert kept is not None
@@ -636,7 +656,10 @@ def test_history_says_what_is_new_resolved_and_persistent(
         "20261201T013000Z.json",
     ]
     # the same moment again is refused, and says where: the report is written, exit 1
-    assert inspect(conditions, tmp_path / "again", "--now", later.isoformat(), "--fail-on", "never") == 1
+    assert (
+        inspect(conditions, tmp_path / "again", "--now", later.isoformat(), "--fail-on", "never")
+        == 1
+    )
 
 
 def recreate_budget_batch(client: KubeClient) -> None:
@@ -659,4 +682,260 @@ def recreate_budget_batch(client: KubeClient) -> None:
             },
         },
     )
-    set_status(client, BUDGET, "budget-batch", running([container_status(f"worker-{n}") for n in range(4)]))
+    set_status(
+        client, BUDGET, "budget-batch", running([container_status(f"worker-{n}") for n in range(4)])
+    )
+
+
+# --- the CronJob's manifests, run as its ServiceAccount --------------------------------------
+
+
+def manifests() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted(DEPLOY.glob("*.yaml")):
+        for doc in YAML(typ="safe").load_all(path.read_text(encoding="utf-8")):
+            found.append((path.name, doc))
+    return found
+
+
+def test_the_manifests_pass_the_kubernetes_schema_of_the_production_clusters() -> None:
+    loaded = load_repo(WorkTree(PROJECT), only={"cloud/clusters/tke-prod-a.yaml"})
+    (cluster,) = loaded.of(Cluster)
+    objects = [KubeObject("tke-prod-a", doc, name) for name, doc in manifests()]
+    assert sorted(o.kind for o in objects) == [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ConfigMap",
+        "CronJob",
+        "Namespace",
+        "Role",
+        "RoleBinding",
+        "ServiceAccount",
+    ]
+    assert list(validate_objects(objects, {"tke-prod-a": cluster.kubernetes_version})) == []
+
+
+def test_the_manifests_grant_reading_and_the_history_configmap_only() -> None:
+    rules = {
+        (doc["kind"], group, resource, tuple(rule.get("resourceNames", ()))): sorted(rule["verbs"])
+        for _name, doc in manifests()
+        if doc["kind"] in ("ClusterRole", "Role")
+        for rule in doc["rules"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert rules == {
+        ("ClusterRole", "", "namespaces", ()): ["list"],
+        ("ClusterRole", "", "resourcequotas", ()): ["list"],
+        ("ClusterRole", "", "limitranges", ()): ["list"],
+        ("ClusterRole", "", "pods", ()): ["list"],
+        ("ClusterRole", "", "configmaps", ()): ["get", "list"],
+        ("ClusterRole", "networking.k8s.io", "networkpolicies", ()): ["list"],
+        ("ClusterRole", "apps", "deployments", ()): ["list"],
+        ("ClusterRole", "apps", "statefulsets", ()): ["list"],
+        ("Role", "", "configmaps", ("dfctl-inspections-production",)): ["get", "update"],
+    }
+
+
+def test_the_service_account_inspects_keeps_its_history_and_can_do_nothing_else(
+    conditions: Platform,
+    control_planes: dict[str, ControlPlane],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for client in conditions.clients.values():
+        client.delete("ConfigMap", ev.NAMESPACE, configmap_name("production"))
+        for _name, doc in manifests():
+            if doc["kind"] == "CronJob":
+                continue  # nothing runs images here; the schema test checks it
+            meta = doc["metadata"]
+            path = MANIFEST_PATHS[doc["kind"]].format(namespace=meta.get("namespace", ""))
+            apply_as(client, "test-admin", f"{path}/{meta['name']}", doc)
+    groups = ["system:serviceaccounts", "system:serviceaccounts:dfctl-system"]
+    as_inspector = sandbox_kubeconfig.write(
+        [plane.access(INSPECTOR, groups) for plane in control_planes.values()],
+        tmp_path / "inspector.kubeconfig",
+    )
+    out = tmp_path / "report"
+    code = inspect(conditions, out, "--now", NOW.isoformat(), kubeconfig=as_inspector)
+    captured = capsys.readouterr()
+    assert code == 1, captured.err  # the conditions' critical findings, nothing else
+    assert captured.err == (
+        "dfctl: inspect: kept in ConfigMap dfctl-system/dfctl-inspections-production in"
+        " cluster tke-prod-a\n"
+    )
+    inspection, _data = report(out)
+    assert [s.name for s in inspection.sources if not s.ok] == []
+    live = [r for r in rows(inspection) if not r[0].startswith("INS-CERT-001")]
+    expected = [
+        r for r in rows_of_main_inspection(conditions) if not r[0].startswith("INS-CERT-001")
+    ]
+    assert live == expected
+    kept = conditions.clients["tke-prod-a"].get(
+        "ConfigMap", ev.NAMESPACE, configmap_name("production")
+    )
+    assert kept is not None and inspection_from_json(kept["data"][LATEST]) == inspection
+    limited = KubeClient("tke-prod-a", as_inspector)
+    for method, path in (
+        ("GET", "/api/v1/namespaces/dfctl-system/secrets"),
+        ("POST", "/api/v1/namespaces/dfctl-system/configmaps"),
+        ("PUT", f"/api/v1/namespaces/dfctl-system/configmaps/{MARKER_NAME}"),
+        ("DELETE", f"/api/v1/namespaces/{BUDGET}/pods/budget-batch"),
+        ("PATCH", f"/apis/apps/v1/namespaces/{PORTAL}/deployments/{KEPT_WORKLOAD}"),
+        ("POST", "/api/v1/namespaces"),
+        ("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles"),
+    ):
+        with pytest.raises(TargetError, match=" 403 "):
+            limited.request(
+                method, path, body={} if method in ("POST", "PUT", "PATCH") else None, retry=False
+            )
+    limited.close()
+
+
+def rows_of_main_inspection(platform: Platform) -> list[tuple[str, str, str, str]]:
+    out = Path(platform.repo.path).parent / "main-inspection"
+    if not (out / "report.json").exists():
+        inspect(platform, out, "--now", NOW.isoformat(), "--no-cluster-history")
+    return rows(report(out)[0])
+
+
+# --- metrics: a real Pushgateway and a textfile-collector file --------------------------------
+
+
+@pytest.fixture
+def pushgateway(tmp_path: Path) -> Iterator[str]:
+    binary = shutil.which("prometheus-pushgateway")
+    if binary is None:
+        pytest.fail("no prometheus-pushgateway: run `bash tools/metrics/install-pushgateway.sh`")
+    (port,) = free_ports(1)
+    url = f"http://127.0.0.1:{port}"
+    with (tmp_path / "pushgateway.log").open("wb") as log:
+        process = subprocess.Popen(
+            [binary, f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for(lambda: _answers(f"{url}/-/ready"), "the Pushgateway", timeout=30)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                labels = tuple(sorted((k, v) for k, v in sample.labels.items() if k != "instance"))
+                found[labels] = sample.value
+    return found
+
+
+def test_findings_by_severity_reach_the_pushgateway_and_the_textfile(
+    conditions: Platform, pushgateway: str, tmp_path: Path
+) -> None:
+    textfile = tmp_path / "dfctl.prom"
+    out = tmp_path / "report"
+    inspect(
+        conditions, out, "--now", NOW.isoformat(), "--no-cluster-history",
+        "--pushgateway", pushgateway, "--metrics-file", str(textfile),
+    )  # fmt: skip
+    _inspection, data = report(out)
+    counts = data["counts"]["severity"]
+    with urllib.request.urlopen(f"{pushgateway}/metrics", timeout=10) as answer:
+        pushed = answer.read().decode("utf-8")
+    group = (("environment", "production"), ("job", "dfctl-inspect"))
+    assert samples(pushed, "dfctl_inspection_findings") == {
+        tuple(sorted((*group, ("severity", s)))): float(n) for s, n in counts.items()
+    }
+    assert samples(textfile.read_text(encoding="utf-8"), "dfctl_inspection_findings") == {
+        (("environment", "production"), ("severity", s)): float(n) for s, n in counts.items()
+    }
+    quota = tuple(
+        sorted(
+            (
+                *group,
+                ("check", "INS-QUOTA-001"),
+                ("owner", "cloud-platform"),
+                ("severity", "critical"),
+            )
+        )
+    )
+    assert samples(pushed, "dfctl_inspection_check_findings")[quota] == 1.0
+    assert samples(pushed, "dfctl_inspection_last_run_timestamp_seconds") == {
+        group: NOW.timestamp()
+    }
+    assert samples(pushed, "dfctl_inspection_sources_unread") == {group: 0.0}
+
+
+def test_an_unreachable_pushgateway_is_said_and_the_report_still_written(
+    conditions: Platform, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = f"http://127.0.0.1:{free_ports(1)[0]}"
+    out = tmp_path / "report"
+    code = inspect(
+        conditions, out, "--now", NOW.isoformat(), "--no-cluster-history", "--fail-on", "never",
+        "--pushgateway", closed,
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(f"dfctl: inspect: cannot push the metrics to {closed}: ")
+    assert "Traceback" not in err
+    assert (out / "report.html").is_file()
+
+
+# --- the configuration service: an etcd out of space, a member that does not answer ------------
+
+
+def test_an_etcd_out_of_space_raises_its_alarm_and_size_findings(
+    conditions: Platform, tmp_path: Path
+) -> None:
+    server = EtcdServer(tmp_path / "etcd", args=("--quota-backend-bytes=300000",)).start()
+    try:
+        value = "x" * 30000
+        for n in range(100):
+            try:
+                server.call("kv/put", {"key": b64(f"/filler/{n}"), "value": b64(value)})
+            except requests.HTTPError:  # the gateway answers 500 once the quota is exceeded
+                break
+        alarms = server.call("maintenance/alarm", {"action": "GET"}).get("alarms", [])
+        assert [a["alarm"] for a in alarms] == ["NOSPACE"]
+        status = server.call("maintenance/status", {})
+        dead = f"http://127.0.0.1:{free_ports(1)[0]}"
+        out = tmp_path / "report"
+        main(
+            [
+                "--repo", str(conditions.repo.path), "inspect", "--env", "production",
+                "--kubeconfig", str(conditions.kubeconfig), "--etcd-endpoints", f"{server.endpoint},{dead}",
+                "--out", str(out), "--now", NOW.isoformat(), "--no-cluster-history",
+            ]
+        )  # fmt: skip
+    finally:
+        server.stop()
+    inspection, _data = report(out)
+    size, quota = int(status["dbSize"]), int(status["dbSizeQuota"])
+    percent = math.floor(round(size / quota * 100, 6))
+    found = rows(inspection, "INS-ETCD-001", "INS-ETCD-002", "INS-ETCD-003", "INS-ETCD-004")
+    # what is in use moves as etcd compacts in the background; the size only grows
+    in_use = re.fullmatch(r".*; (\S+) in use\)", found[1][2])
+    assert in_use is not None
+    assert found == [
+        (f"INS-ETCD-001:{dead}", "warning",
+         "1 of 2 endpoints answered (1 voting members); connection refused", "1 answering"),
+        ("INS-ETCD-003:test", "critical",
+         f"{percent} % ({binary_bytes(size)} of {binary_bytes(quota)}; {in_use[1]} in use)",
+         "≥ 95 %"),
+        ("INS-ETCD-004:test/NOSPACE", "critical", "NOSPACE", "no alarm"),
+    ]  # fmt: skip
+    assert percent >= 95
