@@ -119,8 +119,8 @@ def evidence(
             )
         )
     for record in records:
-        finished = dt.datetime.fromisoformat(record.finished_at)
-        if now - finished > BREAK_GLASS_WINDOW:
+        finished = _moment(record.finished_at)
+        if finished is None or now - finished > BREAK_GLASS_WINDOW:
             continue
         for commit in record.break_glass:
             found.append(
@@ -143,6 +143,15 @@ def evidence(
                 )
             )
     return found
+
+
+def _moment(text: str) -> dt.datetime | None:
+    """A record's time; records are written in UTC, and one that is not a time is skipped."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def markers(environment: str, found: Mapping[str, Marker | None]) -> list[Finding]:

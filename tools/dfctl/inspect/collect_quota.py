@@ -7,8 +7,8 @@ Cluster, and return report rows and findings.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from fractions import Fraction
 from typing import Any
 
 from dfctl.errors import QuantityError
@@ -40,9 +40,10 @@ def amount(value: object) -> float | None:
     if not isinstance(value, str | int) or isinstance(value, bool):
         return None
     try:
-        return float(parse_quantity(value).value)
-    except QuantityError:
+        found = float(parse_quantity(value).value)
+    except (QuantityError, OverflowError):  # 1e999 reads, but no float holds it
         return None
+    return found if math.isfinite(found) else None
 
 
 def threshold_text(percent_used: int) -> str:
@@ -161,9 +162,9 @@ def capacity(
                     ),
                 )
             )
-        total = promised.get(QUOTA_OF_CAPACITY[resource], Fraction(0))
-        if total > Fraction(str(limit)):
-            share = usage_percent(float(total), limit)
+        total = promised.get(QUOTA_OF_CAPACITY[resource], 0.0)
+        if total > limit:
+            share = usage_percent(total, limit)
             found.append(
                 finding(
                     "INS-CAPACITY-002",
@@ -175,7 +176,7 @@ def capacity(
                         f"The namespaces' {QUOTA_OF_CAPACITY[resource]} quotas on {cluster}"
                         " together exceed its declared capacity",
                     ),
-                    f"{percent(share)} ({number(float(total) / scale)} of {number(limit / scale)} {unit})",
+                    f"{percent(share)} ({number(total / scale)} of {number(limit / scale)} {unit})",
                     "≤ 100 %",
                     LocalText(
                         "核对各命名空间配额是否超分配：下调闲置命名空间的配额或为集群扩容",
@@ -187,18 +188,14 @@ def capacity(
     return rows, found
 
 
-def _promised(quota_items: Iterable[dict[str, Any]]) -> dict[str, Fraction]:
-    totals: dict[str, Fraction] = {}
+def _promised(quota_items: Iterable[dict[str, Any]]) -> dict[str, float]:
+    totals: dict[str, float] = {}
     for item in quota_items:
         hard = (item.get("spec") or {}).get("hard") or {}
         for resource in QUOTA_OF_CAPACITY.values():
-            value = hard.get(resource)
-            if value is None:
-                continue
-            try:
-                totals[resource] = totals.get(resource, Fraction(0)) + parse_quantity(value).value
-            except QuantityError:
-                continue
+            value = amount(hard.get(resource))
+            if value is not None:
+                totals[resource] = totals.get(resource, 0.0) + value
     return totals
 
 
