@@ -6,6 +6,7 @@ cannot be read is a reading with an error, never an exception.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ CLUSTER_KINDS = (
 )
 
 
+LIST_CONCURRENCY = 4
 NO_TLS = TlsMaterial(b"", b"")
 
 
@@ -77,9 +79,14 @@ def read_cluster(
     tls = client.tls_material()  # read first: an expired certificate may be why nothing answers
     before = sum(client.requests.values())
     try:
-        lists = {kind: client.list(kind) for kind in CLUSTER_KINDS}
-        lists["ConfigMap"] = client.list("ConfigMap", MANAGED_SELECTOR)
-        marker = ClusterTarget(client).read_marker()
+        # the LISTs at the same time: the apiserver answers them in parallel, and each waits
+        # mostly for its answer
+        with ThreadPoolExecutor(max_workers=LIST_CONCURRENCY) as pool:
+            pending = {kind: pool.submit(client.list, kind) for kind in CLUSTER_KINDS}
+            pending["ConfigMap"] = pool.submit(client.list, "ConfigMap", MANAGED_SELECTOR)
+            found_marker = pool.submit(ClusterTarget(client).read_marker)
+            lists = {kind: future.result() for kind, future in pending.items()}
+            marker = found_marker.result()
     except TargetError as exc:
         spent = sum(client.requests.values()) - before
         return ClusterReading(cluster, tls=tls, requests=spent, error=str(exc))
