@@ -939,3 +939,36 @@ def test_an_etcd_out_of_space_raises_its_alarm_and_size_findings(
         ("INS-ETCD-004:test/NOSPACE", "critical", "NOSPACE", "no alarm"),
     ]  # fmt: skip
     assert percent >= 95
+
+
+def test_a_corrupt_history_configmap_is_named_and_replaced_not_a_traceback(
+    conditions: Platform, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prod_a = conditions.clients["tke-prod-a"]
+    prod_a.delete("ConfigMap", ev.NAMESPACE, configmap_name("production"))
+    prod_a.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": configmap_name("production"), "namespace": ev.NAMESPACE},
+            "data": {LATEST: '{"format_version": 7}', POINTS: "[{]"},
+        }
+    )
+    out = tmp_path / "report"
+    later = NOW + dt.timedelta(days=3)
+    assert inspect(conditions, out, "--now", later.isoformat(), "--fail-on", "never") == 0
+    assert "Traceback" not in capsys.readouterr().err
+    inspection, data = report(out)
+    where = "ConfigMap dfctl-system/dfctl-inspections-production in cluster tke-prod-a"
+    assert [(s.ok, s.detail.en) for s in inspection.sources if s.name == "history"] == [
+        (False, f"History file {where} {LATEST} is corrupt and was skipped: format_version: expected 1, got 7"),
+        (False, f"History file {where} {POINTS} is corrupt and was skipped: not JSON:"
+                " Expecting property name enclosed in double quotes: line 1 column 3 (char 2)"),
+    ]  # fmt: skip
+    assert data["changes"] is None and data["history"] == []
+    kept = prod_a.get("ConfigMap", ev.NAMESPACE, configmap_name("production"))
+    assert kept is not None
+    assert inspection_from_json(kept["data"][LATEST]) == inspection
+    assert json.loads(kept["data"][POINTS]) == [
+        {"generated_at": later.isoformat(), **data["counts"]["severity"]}
+    ]
