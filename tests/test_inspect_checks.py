@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dfctl.adapters.etcd import Alarm, EndpointStatus, Member
+from dfctl.cli import main
 from dfctl.inspect import collect_config_service, collect_declared, collect_quota, collect_workloads
 from dfctl.inspect.catalog import CHECKS, expiry_severity
 from dfctl.inspect.collect_expiry import CertificateSource, certificates
@@ -260,3 +262,14 @@ def test_every_check_in_the_code_is_in_the_catalog_and_the_docs() -> None:
     docs = set(re.findall(r"INS-[A-Z]+-\d{3}", (PROJECT / "docs" / "inspect.md").read_text()))
     assert used == set(CHECKS) == docs
     assert all(re.fullmatch(r"INS-[A-Z]+-\d{3}", c) for c in CHECKS)
+
+
+@pytest.mark.git
+def test_an_unknown_environment_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["--repo", str(PROJECT), "inspect", "--env", "nowhere", "--out", str(tmp_path / "r")]
+    )
+    assert (code, capsys.readouterr().err) == (2, "dfctl: no environment 'nowhere' at HEAD\n")
+    assert not (tmp_path / "r").exists()

@@ -63,6 +63,7 @@ from dfctl.render.state import KubeObject
 from dfctl.sandbox import ControlPlane
 from dfctl.sandbox import kubeconfig as sandbox_kubeconfig
 from dfctl.sandbox.control_plane import free_ports
+from tests import browser
 from tests.content import PROJECT, edit
 from tests.etcd_server import EtcdServer, b64
 from tests.merge_requests import MERGER, ZHENG, ZHOU, Main, git
@@ -972,3 +973,44 @@ def test_a_corrupt_history_configmap_is_named_and_replaced_not_a_traceback(
     assert json.loads(kept["data"][POINTS]) == [
         {"generated_at": later.isoformat(), **data["counts"]["severity"]}
     ]
+
+
+# --- the CronJob's way in: the repository fetched, the page opened -----------------------------
+
+
+def test_inspecting_a_fetched_repository_reads_the_branch_head(
+    conditions: Platform, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    code = main(
+        [
+            "inspect", "--env", "production", "--fetch", str(conditions.repo.path),
+            "--cache", str(tmp_path / "cache"), "--kubeconfig", str(conditions.kubeconfig),
+            "--etcd-endpoints", conditions.etcd.endpoint, "--out", str(out),
+            "--now", NOW.isoformat(), "--no-cluster-history",
+        ]
+    )  # fmt: skip
+    assert code == 1  # the conditions' critical findings
+    inspection, _data = report(out)
+    assert inspection.revision == conditions.repo.root
+    assert rows(inspection) == rows_of_main_inspection(conditions)
+
+
+@pytest.mark.browser
+def test_the_live_report_opens_in_a_browser_without_errors_or_requests(
+    conditions: Platform, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    inspect(conditions, out, "--now", NOW.isoformat(), "--no-cluster-history")
+    page = browser.load(
+        out / "report.html",
+        {
+            "quota bars": "document.querySelectorAll('svg.chart-quota rect.bar').length",
+            "finding rows": "document.querySelectorAll('table.findings tbody tr').length",
+        },
+    )
+    inspection, _data = report(out)
+    assert page.errors == []
+    assert page.requests == [(out / "report.html").resolve().as_uri()]
+    assert page.values["finding rows"] == len(inspection.findings)
+    assert page.values["quota bars"] == len(inspection.quota)
