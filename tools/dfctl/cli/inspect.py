@@ -151,23 +151,23 @@ def run(args: argparse.Namespace) -> int:
         inspection = collect(
             inspected, load, env.name, connections, now, (*unavailable, *store.sources(env.name))
         )
-    changes = changes_since(previous, inspection)
-    report = report_json(inspection, changes, points)
-    _write(
-        out,
-        report,
-        report_md(inspection, changes, points, args.lang),
-        report_html(inspection, changes, points, args.lang),
-    )
-    problems = []
-    if store.stores:
-        try:
-            sys.stderr.write(f"dfctl: inspect: kept in {store.save(report)}\n")
-        except HistoryError as exc:
-            problems.append(f"the report was not kept in the history: {exc}")
-    problems += _metrics(
-        args, inspection, len(changes.new) if changes else len(inspection.findings), started
-    )
+        changes = changes_since(previous, inspection)
+        report = report_json(inspection, changes, points)
+        _write(
+            out,
+            report,
+            report_md(inspection, changes, points, args.lang),
+            report_html(inspection, changes, points, args.lang),
+        )
+        problems: list[str] = []
+        if store.stores:
+            try:
+                sys.stderr.write(f"dfctl: inspect: kept in {store.save(report)}\n")
+            except HistoryError as exc:
+                problems.append(f"the report was not kept in the history: {exc}")
+        problems += _metrics(
+            args, inspection, len(changes.new) if changes else len(inspection.findings), started
+        )
     counts = severity_counts(inspection.findings)
     sys.stdout.write(
         f"{env.name}: {counts['critical']} critical, {counts['warning']} warning, {counts['info']} info"

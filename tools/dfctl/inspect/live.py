@@ -112,7 +112,10 @@ def read_config_service(client: EtcdClient, environment: str) -> ServiceReading:
     def spent() -> int:
         return sum(client.requests.values()) - before
 
-    statuses = client.statuses()
+    try:
+        statuses = client.statuses()  # logs in first when a user is given: that may fail
+    except TargetError as exc:
+        return ServiceReading(client.name, requests=spent(), error=str(exc))
     if statuses and all(s.error is not None for s in statuses):
         reasons = "; ".join(f"{s.endpoint}: {s.error}" for s in statuses)
         return ServiceReading(client.name, statuses, requests=spent(), error=reasons)
