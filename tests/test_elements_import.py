@@ -487,6 +487,18 @@ def test_unusable_arguments_are_usage_errors(
         flat = [part for pair in args.items() for part in pair]
         code, out, err = run(capsys, root, str(xlsx), *flat)
         assert (code, out, err) == (2 if option != "--sheet" else 1, "", message), option
+    for into, message in (
+        (
+            "docs/exp_func.yaml",
+            "--into docs/exp_func.yaml: element sets live in standards/elements/",
+        ),
+        ("../outside.yaml", "--into ../outside.yaml: give a path inside the repository"),
+    ):
+        code, out, err = run(
+            capsys, root, str(xlsx), "--set", "exp_func", "--year", "2027", "--into", into, *NOTICE
+        )
+        assert (code, out, err) == (2, "", f"dfctl: {message}\n")
+    assert not (root / "docs").exists()
     code, _, err = run(
         capsys, root, str(tmp_path / "list.txt"), "--set", "exp_func", "--year", "2026", *NOTICE
     )

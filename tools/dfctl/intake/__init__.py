@@ -23,7 +23,7 @@ from dfctl.intake.hierarchy import hierarchy_problems
 from dfctl.intake.table import read_table
 from dfctl.intake.write import new_text, updated_text
 from dfctl.load.repo import Repo, WorkTree, load_repo
-from dfctl.model import ElementSet
+from dfctl.model import ElementSet, kind_for_path
 
 ELEMENTS_FOLDER = "standards/elements"
 
@@ -120,6 +120,8 @@ def import_elements(root: Path, request: ImportRequest) -> ImportResult:
         new = updated_text(path, text, plan, provenance, correction)
     else:
         path = request.into or _new_path(request, division)
+        if kind_for_path(path) != ElementSet.KIND:
+            raise UsageError(f"--into {path}: element sets live in {ELEMENTS_FOLDER}/")
         if (root / path).exists():
             raise UsageError(f"{path} exists; name another file with --into")
         new = new_text(path, model, request.year, plan, provenance)

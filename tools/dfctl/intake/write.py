@@ -18,7 +18,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from dfctl.errors import FormatError, UsageError
 from dfctl.fmt import format_text, round_trip_yaml
 from dfctl.intake.change import Fields, Plan
-from dfctl.model.elements import ElementSet
+from dfctl.model.elements import UNIT_TYPES, ElementSet
 
 # the order element keys are written in (the model's field order)
 ELEMENT_KEYS = (
@@ -56,7 +56,8 @@ def _value(key: str, value: object) -> Any:
     if key in _QUOTED and isinstance(value, str):
         return DoubleQuotedScalarString(value)
     if key == "maps_to_by_unit_type" and isinstance(value, Mapping):
-        flow = CommentedMap((k, DoubleQuotedScalarString(v)) for k, v in value.items())
+        ordered = [t for t in UNIT_TYPES if t in value]
+        flow = CommentedMap((t, DoubleQuotedScalarString(value[t])) for t in ordered)
         flow.fa.set_flow_style()
         return flow
     if key == "unit_types" and isinstance(value, list):
