@@ -41,6 +41,7 @@ from dfctl.schemagen import render_schemas
 
 API = "apiVersion: dfp.config/v1"
 FISCAL_YEAR = 2026
+PROVINCE_CODE = "990000000"
 START = "2026-01-01"
 RETIRED_ON = "2026-06-30"
 STAGES = ("acceptance", "pre-release", "production")
@@ -852,7 +853,9 @@ def agency_elements(region: Region, rng: random.Random) -> list[Element]:
             else max(2, round(size * rng.uniform(0.15, 0.4)))
         )
         # the department itself is the primary unit (一级预算单位)
-        out.append(Element(dept_code, dept, (("unit_level", "primary"),)))
+        out.append(
+            Element(dept_code, dept, (("unit_level", "primary"), ("unit_type", "administrative")))
+        )
         if kind == "":
             # offices without schools or stations: every unit reports to the department
             total = min(total, len(_SECONDARY))
@@ -867,7 +870,13 @@ def agency_elements(region: Region, rng: random.Random) -> list[Element]:
                 name = dept + _SECONDARY[n - 1]
                 out.append(
                     Element(
-                        code, name, (("unit_level", "secondary"), ("superior", f'"{dept_code}"'))
+                        code,
+                        name,
+                        (
+                            ("unit_level", "secondary"),
+                            ("superior", f'"{dept_code}"'),
+                            ("unit_type", "administrative"),
+                        ),
                     )
                 )
                 secondaries.append(code)
@@ -883,7 +892,15 @@ def agency_elements(region: Region, rng: random.Random) -> list[Element]:
                 name = _PLACES[place] + unit_kind
             superior = secondaries[rng.randrange(len(secondaries))]
             out.append(
-                Element(code, name, (("unit_level", "basic"), ("superior", f'"{superior}"')))
+                Element(
+                    code,
+                    name,
+                    (
+                        ("unit_level", "basic"),
+                        ("superior", f'"{superior}"'),
+                        ("unit_type", "public-institution"),
+                    ),
+                )
             )
     return out
 
@@ -988,7 +1005,12 @@ def write_element_set(
         lines.append("extensible: true")
     if maps_to:
         lines.append(f"maps_to: {maps_to}")
-    lines.append("elements:")
+    lines += [
+        "provenance:",
+        "  status: from-memory",
+        "  notes: generated for the benchmark; not real codes",
+        "elements:",
+    ]
     _check_codes(path, structure, elements)
     for element in elements:
         lines.append(f'  - code: "{element.code}"')
@@ -1347,6 +1369,9 @@ def write_config_items(out: Output, items: dict[str, list[ConfigItem]]) -> int:
             emit(lines, 4, "schema", item.setting.schema)
             emit(lines, 4, "default", item.default)
             lines.append(f"    management_level: {item.level}")
+            if item.setting.suffix == "retention_days":
+                # the modules' own work files and logs, not accounting records
+                lines.append("    retains: []")
         out.write(path, "ConfigItemSet", lines)
         total += len(found)
     return total
@@ -1779,6 +1804,10 @@ _PEOPLE = (
 )
 
 
+# members of the security group, who approve paths open to the internet
+SECURITY_GROUP = ("赵磊", "黄敏")
+
+
 def write_portal_systems(out: Output, cities: list[City]) -> None:
     all_regions = stage_regions("production", cities)
     seats = [city.seat for city in cities]
@@ -1819,6 +1848,7 @@ def write_peers(out: Output) -> None:
         if bank_code:
             lines.append(f'bank_code: "{bank_code}"')
         lines += ["cidrs:", f"  - 172.16.{n}.0/24", f"contact: {_PEOPLE[n % len(_PEOPLE)]}"]
+        lines.append(f'region: "{PROVINCE_CODE}"')
         out.write(path, "DatahubPeer", lines)
 
 
@@ -2035,11 +2065,36 @@ def write_policies(out: Output, policies: list[Policy], rng: random.Random) -> N
             "protocol: TCP",
             f"ticket: TAPD-{1020000 + n * 7}",
             f"requested_by: {_PEOPLE[n % len(_PEOPLE)]}",
-            f"approver: {_PEOPLE[(n + 5) % len(_PEOPLE)]}",
+            f"approver: {_approver(policy, n)}",
             f"approved_on: {approved.isoformat()}",
             f"expires_on: {expires.isoformat()}",
         ]
+        if policy.source.get("cidr") == "0.0.0.0/0":
+            lines.append(f"reason: {policy.title}：面向互联网用户的入口，只开放443端口")
         out.write(path, "AccessPolicy", lines)
+
+
+def _approver(policy: Policy, n: int) -> str:
+    """A member of the security group for paths open to the internet, anyone else otherwise."""
+    if policy.source.get("cidr") == "0.0.0.0/0":
+        return SECURITY_GROUP[n % len(SECURITY_GROUP)]
+    return _PEOPLE[(n + 5) % len(_PEOPLE)]
+
+
+_PEER_CATEGORY = {pid: category for pid, _, category, _ in _PEERS}
+
+
+def _channel(interface: Interface) -> str | None:
+    """TIPS for the revenue system, the 电子凭证库 for the treasury and the agent banks, a direct
+    connection for the other peers, none between platform systems."""
+    parties = (interface.provider, interface.consumer)
+    if "pbc-tips" in parties:
+        return "tips"
+    if any(_PEER_CATEGORY.get(p) in ("pbc", "agent-bank") for p in parties):
+        return "evoucher"
+    if any(p in _PEER_CATEGORY for p in parties):
+        return "direct"
+    return None
 
 
 def write_interfaces(out: Output, for_interface: dict[str, dict[str, str]]) -> None:
@@ -2055,6 +2110,9 @@ def write_interfaces(out: Output, for_interface: dict[str, dict[str, str]]) -> N
             f"direction: {interface.direction}",
             f"mode: {interface.mode}",
         ]
+        channel = _channel(interface)
+        if channel is not None:
+            lines.append(f"channel: {channel}")
         if interface.mode == "batch":
             lines.append(f'schedule: "30 {1 + n % 5} * * *"')
         if interface.message_types:
@@ -2073,7 +2131,7 @@ def write_approvals(out: Output) -> None:
     groups = {
         "standards-team": ("财政业务标准组", ("王芳", "李娜", "陈静")),
         "platform-ops": ("平台运维组", ("张伟", "刘洋", "杨帆")),
-        "security": ("网络安全组", ("赵磊", "黄敏")),
+        "security": ("网络安全组", SECURITY_GROUP),
         "change-board": ("变更管理委员会", ("周杰", "吴琳", "徐明")),
     }
     pinyin = {

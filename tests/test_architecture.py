@@ -32,9 +32,11 @@ ALLOWED: dict[str, set[str]] = {
     "diff": {"render", "load", "model", "quantity"} | LEAVES,
     "reconcile": {"render", "diff", "model", "quantity", "adapters"} | LEAVES,
     "gitops": {"pipeline", "reconcile", "render", "load", "model", "adapters", "clock"} | LEAVES,
+    "intake": {"checks", "load", "model", "fmt", "adapters"} | LEAVES,
     "sandbox": {"adapters"} | LEAVES,
     "report": {
         "checks",
+        "intake",
         "diff",
         "gitops",
         "reconcile",
@@ -69,6 +71,7 @@ CONFINED = {
     "etcd3gw": "dfctl.adapters.etcd",
     "requests": "dfctl.adapters.etcd",
     "subprocess": "dfctl.adapters.processes",
+    "openpyxl": "dfctl.adapters.spreadsheet",
 }
 
 

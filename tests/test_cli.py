@@ -30,6 +30,9 @@ elements:
   - code: 201
     name: 一般公共服务支出
     start_date: 2026-01-01
+provenance:
+  status: from-memory
+  notes: a test fixture, not real codes
 """,
     CLUSTER: """\
 # yaml-language-server: $schema=../../schemas/Cluster.json
@@ -102,7 +105,7 @@ FOUND = {
     CONTROL_RULES: (
         f"{CONTROL_RULES}:13:5: error DFP-STR-003 unknown key 'severity' (allowed: id, name,"
         " warning_level, handling, trigger, attachment_required, schedule, management_level,"
-        " enabled, condition, description)"
+        " enabled, condition, description, reads)"
     ),
 }
 
@@ -344,6 +347,9 @@ def test_a_clean_path_passes_while_other_files_are_broken(
     bad_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (bad_repo / ELEMENTS).write_text(VALID_ELEMENTS, encoding="utf-8")
+    # control rules read the element sets' codes, so they are checked with them: mend them too
+    rules = (bad_repo / CONTROL_RULES).read_text(encoding="utf-8")
+    (bad_repo / CONTROL_RULES).write_text(rules.replace("    severity: high\n", ""), "utf-8")
     code, out, _ = run(
         capsys,
         "--repo",

@@ -28,7 +28,18 @@ NAMES = {
 }
 
 
-def element_set(set_code: str, year: int, structure: str, elements: str, extra: str = "") -> str:
+FROM_MEMORY = "provenance:\n  status: from-memory\n  notes: a test fixture, not real codes\n"
+
+
+def element_set(
+    set_code: str,
+    year: int,
+    structure: str,
+    elements: str,
+    extra: str = "",
+    provenance: str = FROM_MEMORY,
+) -> str:
+    """A set file; provenance comes after the elements, so the codes' lines do not move."""
     return (
         HEADER
         + textwrap.dedent(
@@ -46,6 +57,7 @@ def element_set(set_code: str, year: int, structure: str, elements: str, extra: 
         + extra
         + "elements:\n"
         + textwrap.indent(textwrap.dedent(elements), "  ")
+        + provenance
     )
 
 
@@ -136,45 +148,55 @@ def test_renamed_code_is_reported_but_a_hygiene_fix_is_not(
 
     assert lines == [
         f'{EXP_FUNC}:15:11: error DFP-EVO-002 code "20101" was named "人大事务" at base '
-        f"({EXP_FUNC}:15); a code keeps its meaning: retire it and add a new code instead"
+        f"({EXP_FUNC}:15); a code keeps its meaning: retire it and add a new code instead, or, if the name was "
+        "mistyped, record a correction in provenance.corrections"
     ]
     assert code == 1
 
 
-def test_changed_mapping_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    gov = element_set(
-        "gov_bgt_eco",
-        2026,
-        "[3, 2]",
-        """\
-          - code: "501"
-            name: 机关工资福利支出
-            start_date: 2026-01-01
-          - code: "50101"
-            name: 工资奖金津补贴
-            start_date: 2026-01-01
-          - code: "50102"
-            name: 社会保障缴费
-            start_date: 2026-01-01
-        """,
-    )
-    dep_codes = """\
-      - code: "301"
+GOV_SET = element_set(
+    "gov_bgt_eco",
+    2026,
+    "[3, 2]",
+    """\
+      - code: "501"
+        name: 机关工资福利支出
+        start_date: 2026-01-01
+      - code: "50101"
+        name: 工资奖金津补贴
+        start_date: 2026-01-01
+      - code: "50102"
+        name: 社会保障缴费
+        start_date: 2026-01-01
+      - code: "505"
+        name: 对事业单位经常性补助
+        start_date: 2026-01-01
+      - code: "50501"
         name: 工资福利支出
         start_date: 2026-01-01
-      - code: "30101"
-        name: 基本工资
-        start_date: 2026-01-01
-        maps_to: "50101"
-      - code: "30108"
-        name: 机关事业单位基本养老保险缴费
-        start_date: 2026-01-01
-        maps_to: "50102"
-    """
+    """,
+)
+DEP_CODES = """\
+  - code: "301"
+    name: 工资福利支出
+    start_date: 2026-01-01
+  - code: "30101"
+    name: 基本工资
+    start_date: 2026-01-01
+    maps_to: "50101"
+  - code: "30108"
+    name: 机关事业单位基本养老保险缴费
+    start_date: 2026-01-01
+    maps_to: "50102"
+"""
+
+
+def test_changed_mapping_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dep_codes = DEP_CODES
     maps = "maps_to: gov_bgt_eco\n"
     base = commit_base(
         tmp_path,
-        {GOV_ECO: gov, DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", dep_codes, maps)},
+        {GOV_ECO: GOV_SET, DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", dep_codes, maps)},
     )
     changed = dep_codes.replace('maps_to: "50102"', 'maps_to: "50101"')
     write(tmp_path, {DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", changed, maps)})
@@ -274,7 +296,8 @@ def test_configuration_in_a_subfolder_of_the_git_repository(
 
     assert lines == [
         f'{EXP_FUNC}:18:11: error DFP-EVO-002 code "2010101" was named "行政运行" at base '
-        f"({EXP_FUNC}:18); a code keeps its meaning: retire it and add a new code instead"
+        f"({EXP_FUNC}:18); a code keeps its meaning: retire it and add a new code instead, or, if the name was "
+        "mistyped, record a correction in provenance.corrections"
     ]
     assert code == 1
 
@@ -290,3 +313,166 @@ def test_unknown_base_revision_is_a_usage_error(
     assert code == 2
     assert captured.out == ""
     assert captured.err == "dfctl: --base: unknown revision 'no-such-rev'\n"
+
+
+def correction(codes: str, fields: str, date: str = "2026-11-20") -> str:
+    return (
+        "  corrections:\n"
+        f"    - date: {date}\n"
+        f"      codes: {codes}\n"
+        f"      fields: {fields}\n"
+        "      notice: 支出功能分类科目 (national list)\n"
+        "      reason: the names sat one code too low\n"
+    )
+
+
+def test_a_correction_added_with_the_rename_excuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mistyped = BASE_CODES.replace("name: 人大事务", "name: 人大事物")
+    base = commit_base(tmp_path, {EXP_FUNC: exp_func(mistyped)})
+    corrected = element_set(
+        "exp_func",
+        2026,
+        "[3, 2, 2]",
+        BASE_CODES,
+        provenance=FROM_MEMORY + correction('["20101"]', "[name]"),
+    )
+    write(tmp_path, {EXP_FUNC: corrected})
+
+    assert validate(tmp_path, base, capsys) == (0, [])
+
+
+def test_a_correction_already_at_base_excuses_no_later_rename(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_correction = FROM_MEMORY + correction('["20101"]', "[name]")
+    base = commit_base(
+        tmp_path,
+        {
+            EXP_FUNC: element_set(
+                "exp_func", 2026, "[3, 2, 2]", BASE_CODES, provenance=with_correction
+            )
+        },
+    )
+    renamed = BASE_CODES.replace("name: 人大事务", "name: 政协事务")
+    write(
+        tmp_path,
+        {EXP_FUNC: element_set("exp_func", 2026, "[3, 2, 2]", renamed, provenance=with_correction)},
+    )
+
+    code, lines = validate(tmp_path, base, capsys)
+
+    assert lines == [
+        f'{EXP_FUNC}:15:11: error DFP-EVO-002 code "20101" was named "人大事务" at base '
+        f"({EXP_FUNC}:15); a code keeps its meaning: retire it and add a new code instead, or, "
+        "if the name was mistyped, record a correction in provenance.corrections"
+    ]
+    assert code == 1
+
+
+def test_a_correction_of_names_does_not_excuse_a_mapping(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    maps = "maps_to: gov_bgt_eco\n"
+    base = commit_base(
+        tmp_path,
+        {GOV_ECO: GOV_SET, DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", DEP_CODES, maps)},
+    )
+    split = DEP_CODES.replace(
+        'maps_to: "50101"',
+        'maps_to_by_unit_type: {administrative: "50101", public-institution: "50501"}',
+    )
+    names_only = FROM_MEMORY + correction('["30101"]', "[name]")
+    write(
+        tmp_path,
+        {DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", split, maps, names_only)},
+    )
+
+    code, lines = validate(tmp_path, base, capsys)
+
+    assert lines == [
+        f'{DEP_ECO}:18:27: error DFP-EVO-003 code "30101" changes its mapping since base '
+        f'({DEP_ECO}:18): for public-institution units it mapped to "50101" and now maps to '
+        '"50501"; a code keeps its mapping within a fiscal year'
+    ]
+    assert code == 1
+    # the same change with a correction of the mapping is accepted
+    fixed = FROM_MEMORY + correction('["30101"]', "[maps_to]")
+    write(tmp_path, {DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", split, maps, fixed)})
+    assert validate(tmp_path, base, capsys) == (0, [])
+
+
+def test_a_mapping_per_unit_type_is_compared_for_every_unit_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    maps = "maps_to: gov_bgt_eco\n"
+    split = DEP_CODES.replace(
+        'maps_to: "50101"',
+        'maps_to_by_unit_type: {administrative: "50101", public-institution: "50501"}',
+    )
+    base = commit_base(
+        tmp_path,
+        {GOV_ECO: GOV_SET, DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", split, maps)},
+    )
+    # civil-service-managed units get their own mapping: they mapped like administrative ones
+    moved = split.replace(
+        '{administrative: "50101", public-institution: "50501"}',
+        '{administrative: "50101", civil-service-managed: "50102", public-institution: "50501"}',
+    )
+    write(tmp_path, {DEP_ECO: element_set("dep_bgt_eco", 2026, "[3, 2]", moved, maps)})
+
+    code, lines = validate(tmp_path, base, capsys)
+
+    assert lines == [
+        f'{DEP_ECO}:18:27: error DFP-EVO-003 code "30101" changes its mapping since base '
+        f'({DEP_ECO}:18): for civil-service-managed units it mapped to "50101" and now maps to '
+        '"50102"; a code keeps its mapping within a fiscal year'
+    ]
+    assert code == 1
+
+
+IMPORTED = """\
+provenance:
+  status: imported
+  notice: 财预〔2025〕12号
+  issuer: 财政部
+  issued_on: 2025-09-20
+  file: 2026年支出功能分类科目.xlsx
+  sha256: {sha}
+  imported_on: 2025-10-08
+"""
+SHA_A = "9f2c1d6a7b0e4c3f8a5d2e1b0c9f8e7d6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"
+SHA_B = "4b7e0c2d9a8f1e3b5c6d7a8e9f0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b"
+
+
+def test_an_imported_set_edited_by_hand_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imported = IMPORTED.format(sha=SHA_A)
+    base = commit_base(
+        tmp_path,
+        {EXP_FUNC: element_set("exp_func", 2026, "[3, 2, 2]", BASE_CODES, provenance=imported)},
+    )
+    added = BASE_CODES + '  - code: "2010103"\n    name: 机关服务\n    start_date: 2026-01-01\n'
+    write(
+        tmp_path,
+        {EXP_FUNC: element_set("exp_func", 2026, "[3, 2, 2]", added, provenance=imported)},
+    )
+
+    code, lines = validate(tmp_path, base, capsys)
+
+    assert lines == [
+        f"{EXP_FUNC}:32:11: error DFP-EVO-004 set exp_func/2026/990000000 changed since base "
+        '("2010103") but its provenance still names the imported file '
+        '"2026年支出功能分类科目.xlsx"; import the new file with `dfctl elements import`, or '
+        "record the change in provenance.corrections"
+    ]
+    assert code == 1
+    # the same codes taken in from a new file of the notice are no hand edit
+    reimported = IMPORTED.format(sha=SHA_B)
+    write(
+        tmp_path,
+        {EXP_FUNC: element_set("exp_func", 2026, "[3, 2, 2]", added, provenance=reimported)},
+    )
+    assert validate(tmp_path, base, capsys) == (0, [])

@@ -92,6 +92,7 @@ TESTED_OUTSIDE_CASES = {
     "DFP-EVO-001": "test_evolution.py",
     "DFP-EVO-002": "test_evolution.py",
     "DFP-EVO-003": "test_evolution.py",
+    "DFP-EVO-004": "test_evolution.py",
     "DFP-YAML-006": "test_yamlread.py",
     "DFP-FMT-001": "test_fmt.py",
 }

@@ -116,7 +116,8 @@ def test_a_misspelt_required_key_is_reported_once_as_unknown() -> None:
             5,
             "DFP-STR-003",
             "unknown key 'start_dat'; did you mean 'start_date'? (allowed: code, name, start_date,"
-            " end_date, enabled, successor, maps_to, unit_level, superior, remark)",
+            " end_date, enabled, successor, maps_to, unit_level, superior, remark, unit_type,"
+            " maps_to_by_unit_type, unit_types)",
         )
     ]
 
@@ -143,7 +144,7 @@ def test_an_unknown_key_and_a_different_missing_key_are_both_reported() -> None:
             5,
             "DFP-STR-003",
             "unknown key 'owner' (allowed: code, name, start_date, end_date, enabled, successor,"
-            " maps_to, unit_level, superior, remark)",
+            " maps_to, unit_level, superior, remark, unit_type, maps_to_by_unit_type, unit_types)",
         ),
     ]
 

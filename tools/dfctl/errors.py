@@ -59,6 +59,14 @@ class QuantityError(DfctlError, ValueError):
     """Text that is not a Kubernetes quantity."""
 
 
+class SpreadsheetError(DfctlError):
+    """A spreadsheet cannot be taken in; each problem names its sheet, row and column."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
 class ValidationFailed(DfctlError):
     """A revision fails validation; nothing is rendered from it."""
 

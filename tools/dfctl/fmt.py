@@ -81,7 +81,7 @@ def schema_line_for(path: str, declared: object) -> str | None:
     return None if kind is None else SCHEMA_LINE_PREFIX + schema_target(path, kind)
 
 
-def _round_trip_yaml() -> YAML:
+def round_trip_yaml() -> YAML:
     # a fresh instance per file: loading a document with a %YAML directive sets the version on
     # the instance, and every later dump would repeat it
     yaml = YAML(typ="rt")
@@ -117,7 +117,7 @@ def _without_prelude(text: str) -> str:
 
 
 def _dump(text: str) -> str:
-    yaml = _round_trip_yaml()
+    yaml = round_trip_yaml()
     try:
         data = yaml.load(text)
     except MarkedYAMLError as exc:
@@ -250,7 +250,7 @@ def format_bytes(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
         return None, [Diagnostic(path, exc.line, exc.column, RULE_FORMAT, Severity.ERROR, str(exc))]
 
 
-def _write_atomically(target: Path, text: str) -> None:
+def write_atomically(target: Path, text: str) -> None:
     mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -274,7 +274,7 @@ def format_file(root: str, path: str, check: bool) -> tuple[bool, list[Diagnosti
     if new == data:
         return False, []
     if not check:
-        _write_atomically(target, text)
+        write_atomically(target, text)
     return True, []
 
 

@@ -13,10 +13,12 @@ from dfctl.checks import (
     control_rules,
     elements,
     evolution,
+    exchange,
     loader_rules,
     references,
     registry,
     releases,
+    retention,
     schema_line,
     secrets,
     sysconfig,
@@ -37,6 +39,8 @@ RULES: dict[str, Rule] = registry.rule_table(
     releases.RULES,
     cloud.RULES,
     access.RULES,
+    retention.RULES,
+    exchange.RULES,
 )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from collections.abc import Iterator
 
 from pydantic import TypeAdapter, ValidationError
 
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
-from dfctl.model import AccessPolicy, DatahubPeer, PortalSystem
+from dfctl.model import AccessPolicy, ApprovalPolicy, DatahubPeer, PortalSystem
 from dfctl.model.base import Strict, Ticket
 from dfctl.model.portal import Endpoint
 
@@ -273,6 +274,64 @@ def endpoint_names_one_thing(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
+# "陈志刚（安全管控组）": the person, then what they approve as, in brackets
+_APPROVER_ROLE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def approver_name(approver: str) -> str:
+    """The person in an approver field, without the role written after the name in brackets."""
+    return _APPROVER_ROLE.sub("", approver).strip()
+
+
+@repo_rule("DFP-ACC-008", Severity.ERROR)
+def open_source_justified(ctx: CheckContext) -> Iterator[Finding]:
+    """A source open to every address gives its reason and is approved by the security group.
+
+    A policy with source 0.0.0.0/0 or ::/0 says in ``reason`` why the path must be open to the
+    internet, and its ``approver`` is a member of a group approvals.yaml requires for the
+    policy's file (the security group for portal/access-policies/).
+
+    Passing:
+        source: {cidr: 0.0.0.0/0}
+        destination: {system: unified-portal}
+        approver: 陈志刚（安全管控组）       # a member of the security group
+        reason: 统一门户是唯一面向互联网的门户网关入口 …
+
+    Failing:
+        source: {cidr: 0.0.0.0/0}
+        destination: {system: unified-portal}
+        approver: 周晓峰                    # not in the security group; and no reason
+    """
+    policies = ctx.repo.of(ApprovalPolicy)
+    approvals = policies[0] if policies else None
+    for policy in ctx.repo.of(AccessPolicy):
+        if not _opens_everything(policy.source.cidr):
+            continue
+        if not (policy.reason or "").strip():
+            yield Finding(
+                policy,
+                "source",
+                f"{policy.id} opens the path to every address (source {policy.source.cidr}) but "
+                "gives no reason; say in reason why it must be open to the internet",
+                at_key=True,
+            )
+        if approvals is None:
+            continue
+        rule = approvals.rule_for(policy.src.file)
+        if rule is None:
+            continue
+        groups = [r.group for r in rule.require if r.group in approvals.groups]
+        members = {m.name for g in groups for m in approvals.groups[g].members}
+        if groups and approver_name(policy.approver) not in members:
+            yield Finding(
+                policy,
+                "approver",
+                f"{policy.id} opens the path to every address; its approver "
+                f'"{policy.approver}" is not a member of {" or ".join(groups)} '
+                f"(approvals.yaml, rule {rule.name})",
+            )
+
+
 RULES = (
     cidrs_are_valid,
     ports_are_valid,
@@ -281,4 +340,5 @@ RULES = (
     expiry_within_a_year,
     not_expired,
     endpoint_names_one_thing,
+    open_source_justified,
 )

@@ -10,16 +10,23 @@ KIND_DEPENDS: dict[str, frozenset[str]] = {
     "Environment": frozenset({"Environment", "Cluster", "Release", "ConfigItemSet", "Namespace"}),
     "ElementSet": frozenset({"ElementSet"}),
     "ConfigItemSet": frozenset({"ConfigItemSet", "Environment"}),
-    "ControlRuleSet": frozenset({"ControlRuleSet"}),
+    "ControlRuleSet": frozenset({"ControlRuleSet", "ElementSet", "ConfigItemSet"}),
     "Release": frozenset({"Release", "Environment", "Namespace"}),
     "Cluster": frozenset({"Cluster", "Namespace", "Environment"}),
     "Namespace": frozenset({"Namespace", "Cluster", "Environment", "Release"}),
     "TdsqlInventory": frozenset({"TdsqlInventory", "Environment"}),
     "PortalSystem": frozenset({"PortalSystem", "Environment", "Namespace", "DatahubPeer"}),
     "AccessPolicy": frozenset(
-        {"AccessPolicy", "PortalSystem", "DatahubPeer", "Namespace", "Environment"}
+        {
+            "AccessPolicy",
+            "PortalSystem",
+            "DatahubPeer",
+            "Namespace",
+            "Environment",
+            "ApprovalPolicy",
+        }
     ),
-    "DatahubPeer": frozenset({"DatahubPeer", "PortalSystem"}),
+    "DatahubPeer": frozenset({"DatahubPeer", "PortalSystem", "Environment"}),
     "DatahubInterface": frozenset(
         {
             "DatahubInterface",

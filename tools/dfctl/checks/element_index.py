@@ -76,6 +76,7 @@ class SetIndex:
         self._homes: dict[SetKey, dict[int, ElementSet]] = {}
         self._above: dict[SetKey, list[SetKey]] = {}
         self._later: dict[SetKey, list[SetKey]] = {}
+        self._parents: dict[SetKey, set[str]] = {}
         self._years: dict[tuple[str, str], list[int]] = {}
         for set_code, year, division in self.files:
             self._years.setdefault((set_code, division), []).append(year)
@@ -89,6 +90,21 @@ class SetIndex:
                 for element in element_set.elements:
                     found.setdefault(element.code, element)
             self._codes[key] = found
+        return found
+
+    def parents(self, key: SetKey) -> set[str]:
+        """The codes of the identity that have a child in it (its non-leaves)."""
+        found = self._parents.get(key)
+        if found is None:
+            found = set()
+            for element_set in self.files.get(key, ()):
+                lengths = parent_lengths(element_set)
+                found.update(
+                    element.code[:cut]
+                    for element in element_set.elements
+                    if (cut := lengths.get(len(element.code)))
+                )
+            self._parents[key] = found
         return found
 
     def home(self, key: SetKey, element: Element) -> ElementSet:

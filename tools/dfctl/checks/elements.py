@@ -22,6 +22,8 @@ from collections.abc import Iterator
 
 from dfctl.checks.element_index import (
     SetIndex,
+    SetKey,
+    ancestor_divisions,
     parent_lengths,
     position,
     quote,
@@ -29,7 +31,14 @@ from dfctl.checks.element_index import (
 )
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
-from dfctl.model.elements import Element, ElementSet
+from dfctl.model.elements import (
+    UNIT_TYPE_NAMES,
+    UNIT_TYPES,
+    Element,
+    ElementSet,
+    Provenance,
+    UnitType,
+)
 
 AGENCY_SET = "agency"
 _UNIT_RANK = {"primary": 1, "secondary": 2, "basic": 3}
@@ -169,11 +178,13 @@ def code_unique(ctx: CheckContext) -> Iterator[Finding]:
 
 @repo_rule("DFP-ELE-004", Severity.ERROR)
 def maps_to_valid(ctx: CheckContext) -> Iterator[Finding]:
-    """Leaves of a set with maps_to map to a code of that set; other sets map nothing.
+    """Leaves of a set with maps_to map to a leaf of that set; other sets map nothing.
 
-    部门预算支出经济分类 (dep_bgt_eco) maps each leaf to one 政府预算支出经济分类 (gov_bgt_eco) code
-    of the same fiscal year, in the same division or one above. A leaf is a code with no children
-    in its set. A set whose ``maps_to`` set does not exist is DFP-REF-001.
+    部门预算支出经济分类 (dep_bgt_eco) maps each leaf to 政府预算支出经济分类 (gov_bgt_eco) leaves
+    of the same fiscal year, in the same division or one above: with ``maps_to`` when every unit
+    type maps to the same code, or with ``maps_to_by_unit_type`` when they differ (DFP-ELE-012
+    checks that every unit type in use has its mapping). A leaf is a code with no children in
+    its set. A set whose ``maps_to`` set does not exist is DFP-REF-001.
 
     Passing:
         set_code: dep_bgt_eco
@@ -183,7 +194,10 @@ def maps_to_valid(ctx: CheckContext) -> Iterator[Finding]:
             name: 工资福利支出
           - code: "30101"
             name: 基本工资
-            maps_to: "50101"
+            maps_to_by_unit_type: {administrative: "50101", public-institution: "50501"}
+          - code: "30302"
+            name: 退休费
+            maps_to: "50905"
 
     Failing:
         set_code: dep_bgt_eco
@@ -194,48 +208,93 @@ def maps_to_valid(ctx: CheckContext) -> Iterator[Finding]:
           - code: "30102"
             name: 津贴补贴
             maps_to: "50109"           # gov_bgt_eco has no 50109
+          - code: "30103"
+            name: 奖金
+            maps_to: "501"             # 501 has children: map to one of them
     """
     index = SetIndex(ctx.repo)
     for key, element_sets in index.files.items():
-        parents: set[str] = set()
-        if any(element_set.maps_to is not None for element_set in element_sets):
-            for element_set in element_sets:
-                lengths = parent_lengths(element_set)
-                parents.update(
-                    element.code[:cut]
-                    for element in element_set.elements
-                    if (cut := lengths.get(len(element.code)))
-                )
+        mapped = any(element_set.maps_to is not None for element_set in element_sets)
+        parents = index.parents(key) if mapped else set()
         for element_set in element_sets:
             target = element_set.maps_to
             if target is None:
-                for element in element_set.elements:
-                    if element.maps_to is not None:
-                        yield Finding(
-                            where=element,
-                            key="maps_to",
-                            message=f"code {quote(element.code)} maps to {quote(element.maps_to)} "
-                            f"but set {element_set.set_code} declares no maps_to set",
-                        )
+                yield from _mapping_without_target_set(element_set)
                 continue
             targets = index.lineage((target, key[1], key[2]))
             resolvable = bool(targets) and index.known(target)
             for element in element_set.elements:
-                if element.maps_to is None:
-                    if element.code not in parents:
-                        yield Finding(
-                            where=element,
-                            key="code",
-                            message=f"leaf code {quote(element.code)} has no maps_to; set "
-                            f"{element_set.set_code} maps every leaf to a {target} code",
-                        )
-                elif resolvable and not any(element.maps_to in index.codes(t) for t in targets):
-                    yield Finding(
-                        where=element,
-                        key="maps_to",
-                        message=f"maps_to {quote(element.maps_to)} is not a code of "
-                        + " or ".join(show_key(t) for t in targets),
-                    )
+                yield from _check_mapping(index, element_set, element, parents, targets, resolvable)
+
+
+def _mapping_without_target_set(element_set: ElementSet) -> Iterator[Finding]:
+    for element in element_set.elements:
+        if element.maps_to is not None:
+            yield Finding(
+                where=element,
+                key="maps_to",
+                message=f"code {quote(element.code)} maps to {quote(element.maps_to)} "
+                f"but set {element_set.set_code} declares no maps_to set",
+            )
+        if element.maps_to_by_unit_type is not None:
+            yield Finding(
+                where=element,
+                key="maps_to_by_unit_type",
+                message=f"code {quote(element.code)} maps by unit type but set "
+                f"{element_set.set_code} declares no maps_to set",
+            )
+
+
+def _check_mapping(
+    index: SetIndex,
+    element_set: ElementSet,
+    element: Element,
+    parents: set[str],
+    targets: list[SetKey],
+    resolvable: bool,
+) -> Iterator[Finding]:
+    by_type = element.maps_to_by_unit_type
+    if element.maps_to is not None and by_type is not None:
+        yield Finding(
+            where=element,
+            key="maps_to_by_unit_type",
+            message=f"code {quote(element.code)} has both maps_to and maps_to_by_unit_type; "
+            "write maps_to when every unit type maps to the same code, maps_to_by_unit_type "
+            "when they differ",
+        )
+        return
+    if element.maps_to is None and by_type is None:
+        if element.code not in parents:
+            yield Finding(
+                where=element,
+                key="code",
+                message=f"leaf code {quote(element.code)} has no maps_to; set "
+                f"{element_set.set_code} maps every leaf to a {element_set.maps_to} code",
+            )
+        return
+    if not resolvable:
+        return
+    written: list[tuple[str, str, str]] = []  # (key, shown field, target code)
+    if element.maps_to is not None:
+        written.append(("maps_to", "maps_to", element.maps_to))
+    for unit_type, code in (by_type or {}).items():
+        written.append(("maps_to_by_unit_type", f"maps_to_by_unit_type.{unit_type}", code))
+    for key, shown, code in written:
+        holder = next((t for t in targets if code in index.codes(t)), None)
+        if holder is None:
+            yield Finding(
+                where=element,
+                key=key,
+                message=f"{shown} {quote(code)} is not a code of "
+                + " or ".join(show_key(t) for t in targets),
+            )
+        elif code in index.parents(holder):
+            yield Finding(
+                where=element,
+                key=key,
+                message=f"{shown} {quote(code)} is not a leaf of {show_key(holder)}: it has "
+                "children; map to one of them",
+            )
 
 
 def _space_name(char: str) -> str:
@@ -602,6 +661,315 @@ def _check_agency(
         )
 
 
+# A 文号 as notices are numbered: issuer's abbreviation, the year in 〔〕, the number, 号.
+_NOTICE_NUMBER = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
+_WRONG_YEAR_BRACKETS = re.compile(r"[\[［【(（](\d{4})[\]］】)）]")
+_PLACEHOLDER_NUMBER = re.compile(r"〔\d{4}〕\s*(?:[A-Za-zＡ-Ｚａ-ｚ×xX?？]+|[0-9]*[×xX?？]+)\s*号")
+_REQUIRED_BY_STATUS: dict[str, tuple[str, ...]] = {
+    "imported": ("notice", "issuer", "issued_on", "file", "sha256", "imported_on"),
+    "official-unverified": ("notice", "issuer", "issued_on"),
+    "from-memory": ("notes",),
+}
+_IMPORT_ONLY = ("file", "sha256", "imported_on")
+
+
+@repo_rule("DFP-ELE-010", Severity.ERROR)
+def provenance_recorded(ctx: CheckContext) -> Iterator[Finding]:
+    """An element set records where its codes came from: notice, issuer, date and file checksum.
+
+    ``status`` says how far to trust it: ``imported`` (taken in from the issuer's file by
+    ``dfctl elements import``: notice, issuer, issued_on, file, sha256 and imported_on),
+    ``official-unverified`` (typed in from a notice, not checked against its file: notice,
+    issuer, issued_on) or ``from-memory`` (never official: notes say what to verify). A notice
+    carries its document number with the year in 〔〕 (财预〔2025〕12号), not a placeholder; the
+    file is not taken in before the notice was issued; corrections name codes of the set.
+
+    Passing:
+        provenance:
+          status: imported
+          notice: 财预〔2025〕12号
+          issuer: 财政部
+          issued_on: 2025-09-20
+          file: 2026年政府收支分类科目.xlsx
+          sha256: 9f2c…(64 hex digits)
+          imported_on: 2025-10-08
+
+    Failing:
+        provenance:
+          status: imported
+          notice: 财预[2025]NN号        # brackets [ ], and NN is a placeholder
+          issuer: 财政部                 # no issued_on, file, sha256, imported_on
+    """
+    index = SetIndex(ctx.repo)
+    for key, element_sets in index.files.items():
+        codes = index.codes(key)
+        for element_set in element_sets:
+            provenance = element_set.provenance
+            if provenance is None:
+                yield Finding(
+                    where=element_set,
+                    key="set_code",
+                    message=f"set {show_key(key)} records no provenance; add provenance with "
+                    "status imported, official-unverified or from-memory (docs/domain.md)",
+                )
+                continue
+            yield from _provenance_problems(provenance, codes)
+
+
+def _provenance_problems(provenance: Provenance, codes: dict[str, Element]) -> Iterator[Finding]:
+    status = provenance.status
+    missing = [f for f in _REQUIRED_BY_STATUS[status] if getattr(provenance, f) is None]
+    if missing:
+        yield Finding(
+            where=provenance,
+            key="status",
+            message=f"provenance with status {status} needs " + ", ".join(missing),
+        )
+    if status != "imported":
+        for field in _IMPORT_ONLY:
+            if getattr(provenance, field) is not None:
+                yield Finding(
+                    where=provenance,
+                    key=field,
+                    message=f"{field} records a file taken in by `dfctl elements import`; a set "
+                    f"with status {status} was not imported (set status: imported, or remove "
+                    f"{field})",
+                )
+    if provenance.notice is not None:
+        problem = notice_problem(provenance.notice)
+        if problem:
+            yield Finding(where=provenance, key="notice", message=problem)
+    issued, imported = provenance.issued_on, provenance.imported_on
+    if issued is not None and imported is not None and imported < issued:
+        yield Finding(
+            where=provenance,
+            key="imported_on",
+            message=f"imported_on {imported} is before the notice was issued ({issued})",
+        )
+    for correction in provenance.corrections:
+        unknown = [code for code in correction.codes if code not in codes]
+        if unknown:
+            shown = ", ".join(quote(c) for c in unknown)
+            yield Finding(
+                where=correction,
+                key="codes",
+                message=f"corrected code {shown} is not a code of this set"
+                if len(unknown) == 1
+                else f"corrected codes {shown} are not codes of this set",
+            )
+
+
+def notice_problem(notice: str) -> str | None:
+    """What is wrong with a notice's text, or None when it carries a proper document number."""
+    wrong = _WRONG_YEAR_BRACKETS.search(notice)
+    if wrong is not None:
+        return (
+            f"notice {quote(notice)} writes the year as {quote(wrong.group(0))}; a document "
+            f"number writes it 〔{wrong.group(1)}〕 (U+3014, U+3015)"
+        )
+    if _PLACEHOLDER_NUMBER.search(notice):
+        return (
+            f"notice {quote(notice)} has a placeholder for its number; write the document "
+            "number as issued, e.g. 财预〔2025〕12号"
+        )
+    if _NOTICE_NUMBER.search(notice) is None:
+        return (
+            f"notice {quote(notice)} has no document number such as 财预〔2025〕12号; name the "
+            "notice by its number"
+        )
+    return None
+
+
+@repo_rule("DFP-ELE-011", Severity.ERROR)
+def agency_unit_type(ctx: CheckContext) -> Iterator[Finding]:
+    """Every agency has a unit type; unit types appear only where they mean something.
+
+    An agency's ``unit_type`` decides which government economic code its spending rolls into:
+    administrative (行政单位) and civil-service-managed (参照公务员法管理事业单位) into the 机关
+    codes 501-504, public-institution (其他事业单位) into 505-506. Only agencies carry
+    ``unit_type``; ``unit_types`` (which unit types a code is for) belongs on the codes of a set
+    that another set maps to.
+
+    Passing:
+        set_code: agency
+        elements:
+          - code: "202004"
+            name: XX市第一中学
+            unit_level: basic
+            superior: "202003"
+            unit_type: public-institution
+
+    Failing:
+        set_code: agency
+        elements:
+          - code: "202004"
+            name: XX市第一中学
+            unit_level: basic
+            superior: "202003"           # no unit_type
+    """
+    mapped_onto = {s.maps_to for s in ctx.repo.of(ElementSet) if s.maps_to is not None}
+    for element_set in ctx.repo.of(ElementSet):
+        is_agency = element_set.set_code == AGENCY_SET
+        for element in element_set.elements:
+            if is_agency and element.unit_type is None:
+                yield Finding(
+                    where=element,
+                    key="code",
+                    message=f"agency {quote(element.code)} has no unit_type; expected "
+                    + ", ".join(f"{t} ({UNIT_TYPE_NAMES[t]})" for t in UNIT_TYPES),
+                )
+            elif not is_agency and element.unit_type is not None:
+                yield Finding(
+                    where=element,
+                    key="unit_type",
+                    message=f"unit_type applies to agencies only; set {element_set.set_code} "
+                    f"is not {AGENCY_SET}",
+                )
+            if element.unit_types is not None and element_set.set_code not in mapped_onto:
+                yield Finding(
+                    where=element,
+                    key="unit_types",
+                    message=f"unit_types applies to codes other codes map to; no set maps to "
+                    f"{element_set.set_code}",
+                )
+
+
+def _agency_use(ctx: CheckContext) -> dict[tuple[int, str], dict[UnitType, list[Element]]]:
+    """(fiscal year, division) -> unit type -> the agencies of that type in that division."""
+    found: dict[tuple[int, str], dict[UnitType, list[Element]]] = {}
+    for element_set in ctx.repo.of(ElementSet):
+        if element_set.set_code != AGENCY_SET:
+            continue
+        by_type = found.setdefault((element_set.fiscal_year, element_set.mof_div_code), {})
+        for element in element_set.elements:
+            if element.unit_type is not None:
+                by_type.setdefault(element.unit_type, []).append(element)
+    return found
+
+
+def _unit_types_in_use(
+    use: dict[tuple[int, str], dict[UnitType, list[Element]]], year: int, division: str
+) -> dict[UnitType, list[Element]]:
+    """Agencies by unit type of ``division`` and every division below it, in ``year``."""
+    merged: dict[UnitType, list[Element]] = {}
+    for (agency_year, agency_division), by_type in sorted(use.items()):
+        if agency_year != year:
+            continue
+        if agency_division != division and division not in ancestor_divisions(agency_division):
+            continue
+        for unit_type, agencies in by_type.items():
+            merged.setdefault(unit_type, []).extend(agencies)
+    return merged
+
+
+def _target_unit_types(
+    index: SetIndex, holder: SetKey, code: str
+) -> tuple[str, list[UnitType]] | None:
+    """(the code that says so, the unit types) the target code is for; None when it is for all."""
+    codes = index.codes(holder)
+    element_set = index.files[holder][0]
+    lengths = parent_lengths(element_set)
+    current: str | None = code
+    while current:
+        element = codes.get(current)
+        if element is not None and element.unit_types is not None:
+            return current, element.unit_types
+        cut = lengths.get(len(current))
+        current = current[:cut] if cut else None
+    return None
+
+
+@repo_rule("DFP-ELE-012", Severity.ERROR)
+def mapping_per_unit_type(ctx: CheckContext) -> Iterator[Finding]:
+    """Every leaf maps, for every unit type its agencies have, to a code meant for that type.
+
+    The unit types in use are those of the agencies of the same fiscal year in the mapped set's
+    division and the divisions below it. civil-service-managed units use the administrative
+    mapping unless given their own. A target code marked ``unit_types`` (501-504 for 机关,
+    505-506 for 事业单位, on the code or a parent) takes only those unit types: mapping 30101
+    基本工资 to 50101 for every unit type puts the salaries of schools and hospitals into the
+    机关 totals.
+
+    Passing:
+        # gov_bgt_eco: 501 has unit_types [administrative, civil-service-managed],
+        #              505 has unit_types [public-institution]
+        - code: "30101"
+          name: 基本工资
+          maps_to_by_unit_type: {administrative: "50101", public-institution: "50501"}
+
+    Failing:
+        # the agencies include public-institution units
+        - code: "30101"
+          name: 基本工资
+          maps_to: "50101"           # 501 is for administrative, civil-service-managed only
+    """
+    index = SetIndex(ctx.repo)
+    use = _agency_use(ctx)
+    for key, element_sets in index.files.items():
+        target = next((s.maps_to for s in element_sets if s.maps_to is not None), None)
+        if target is None or not index.known(target) or not index.known(AGENCY_SET):
+            continue
+        in_use = _unit_types_in_use(use, key[1], key[2])
+        if not in_use:
+            continue
+        targets = index.lineage((target, key[1], key[2]))
+        parents = index.parents(key)
+        for element_set in element_sets:
+            for element in element_set.elements:
+                if element.code in parents:
+                    continue
+                if element.maps_to is None and element.maps_to_by_unit_type is None:
+                    continue  # DFP-ELE-004's
+                yield from _check_unit_mappings(index, element, in_use, targets)
+
+
+def _check_unit_mappings(
+    index: SetIndex,
+    element: Element,
+    in_use: dict[UnitType, list[Element]],
+    targets: list[SetKey],
+) -> Iterator[Finding]:
+    key = "maps_to" if element.maps_to_by_unit_type is None else "maps_to_by_unit_type"
+    for unit_type in UNIT_TYPES:
+        agencies = in_use.get(unit_type)
+        if not agencies:
+            continue
+        example = f"{len(agencies)} agencies such as {quote(agencies[0].code)} {agencies[0].name}"
+        if len(agencies) == 1:
+            example = f"agency {quote(agencies[0].code)} {agencies[0].name}"
+        code = element.mapping_for(unit_type)
+        if code is None:
+            yield Finding(
+                where=element,
+                key=key,
+                message=f"code {quote(element.code)} has no mapping for {unit_type} units "
+                f"({UNIT_TYPE_NAMES[unit_type]}: {example}); add {unit_type} to "
+                "maps_to_by_unit_type",
+            )
+            continue
+        holder = next((t for t in targets if code in index.codes(t)), None)
+        if holder is None:
+            continue  # DFP-ELE-004's
+        marked = _target_unit_types(index, holder, code)
+        if marked is None or unit_type in marked[1]:
+            continue
+        where, allowed = marked
+        said = f"{quote(code)}" if where == code else f"{quote(code)} (under {quote(where)})"
+        yield Finding(
+            where=element,
+            key=key,
+            message=f"code {quote(element.code)} maps to {said} for {unit_type} units "
+            f"({UNIT_TYPE_NAMES[unit_type]}: {example}), but {quote(where)} is for "
+            + ", ".join(allowed)
+            + " units only; "
+            + (
+                "use maps_to_by_unit_type to map each unit type to its own code"
+                if element.maps_to_by_unit_type is None
+                else f"map {unit_type} to a code meant for it"
+            ),
+        )
+
+
 RULES = (
     code_length,
     parent_exists,
@@ -612,4 +980,7 @@ RULES = (
     code_digits,
     retired_successor,
     agency_superior,
+    provenance_recorded,
+    agency_unit_type,
+    mapping_per_unit_type,
 )

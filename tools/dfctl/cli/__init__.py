@@ -53,6 +53,9 @@ COMMANDS: dict[str, Entry] = {
     ),
     "explain": Entry("validate", "show what a rule checks, with examples"),
     "schemas": Entry("files", "write the JSON Schemas generated from the models"),
+    "elements": Entry(
+        "elements", "take in the province's spreadsheet of an element set (elements import)"
+    ),
     "sandbox": Entry(
         "sandbox", "run local Kubernetes control planes to try plans and applies against"
     ),

@@ -17,6 +17,7 @@ from dfctl.errors import (
     RenderError,
     SandboxError,
     SourceError,
+    SpreadsheetError,
     TargetError,
     UsageError,
     ValidationFailed,
@@ -41,6 +42,10 @@ def report(error: BaseException, command: str) -> int:
         if not error.problems:  # an environment that does not exist: a usage error
             _say(str(error))
             return EXIT_USAGE
+        sys.stdout.write("".join(f"{p}\n" for p in error.problems))
+        _say(str(error))
+        return EXIT_FINDINGS
+    if isinstance(error, SpreadsheetError):
         sys.stdout.write("".join(f"{p}\n" for p in error.problems))
         _say(str(error))
         return EXIT_FINDINGS

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from dfctl.model.base import Document, Identifier, Stage, Text
+from dfctl.model.base import Document, Identifier, MofDivCode, Stage, Text
 
 
 class DatahubPeer(Document):
@@ -22,6 +22,15 @@ class DatahubPeer(Document):
     )
     cidrs: list[str] = Field(default_factory=list)
     contact: Text
+    region: MofDivCode | None = Field(
+        default=None,
+        description="the finance division the peer serves, e.g. a county treasury's county",
+    )
+    parent: str | None = Field(
+        default=None,
+        description="the peer id of the organisation above it, e.g. the city branch of the "
+        "People's Bank above a county office",
+    )
 
     def identity(self) -> str:
         return self.id
@@ -37,8 +46,19 @@ class DatahubInterface(Document):
     protocol: Literal["rest", "mq", "file", "db"]
     direction: Literal["inbound", "outbound"] = Field(description="relative to the data hub")
     mode: Literal["online", "batch"]
+    channel: Literal["evoucher", "tips", "direct"] | None = Field(
+        default=None,
+        description="how the data travels: evoucher (电子凭证库: payment vouchers, receipts, "
+        "clearing and reconciliation between the finance bureau, the treasury and the agent "
+        "banks), tips (财税库银横向联网: tax and non-tax revenue), direct (a connection of its own)",
+    )
     schedule: str | None = Field(default=None, description="cron expression, for batch interfaces")
-    message_types: list[str] = Field(default_factory=list, description="e.g. TIPS 5201, 3501")
+    message_types: list[str] = Field(
+        default_factory=list,
+        description="message type numbers of the exchange standard the interface carries; list "
+        "only numbers checked against the published standard (国库集中支付电子化 for the "
+        "电子凭证库, the TIPS interface specification for TIPS)",
+    )
     element_sets: list[str] = Field(
         default_factory=list, description="set codes whose codes it carries"
     )

@@ -10,6 +10,68 @@ from dfctl.model.base import Day, Document, MofDivCode, Strict, Text
 
 SetCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
+UnitType = Literal["administrative", "civil-service-managed", "public-institution"]
+"""单位类型 of an agency, as the government economic classification tells them apart:
+administrative (行政单位), civil-service-managed (参照公务员法管理事业单位, 参公: classified like
+行政单位), public-institution (其他事业单位)."""
+
+UNIT_TYPES: tuple[UnitType, ...] = ("administrative", "civil-service-managed", "public-institution")
+UNIT_TYPE_NAMES: dict[str, str] = {
+    "administrative": "行政单位",
+    "civil-service-managed": "参照公务员法管理事业单位",
+    "public-institution": "其他事业单位",
+}
+MAPS_LIKE: dict[UnitType, UnitType] = {"civil-service-managed": "administrative"}
+"""A unit type whose departmental codes map like another's when it has no mapping of its own:
+参公事业单位 are classified with the 机关 (501-504), like 行政单位."""
+
+ProvenanceStatus = Literal["imported", "official-unverified", "from-memory"]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Correction(Strict):
+    """Codes whose name or mapping was wrong in this repository and is put right.
+
+    A code keeps its meaning (DFP-EVO-002, DFP-EVO-003); a correction added in the same change
+    as the new values says that the old values were a typing mistake, not the meaning, and
+    which notice gives the right ones.
+    """
+
+    date: Day = Field(description="when the correction was made")
+    codes: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="the corrected codes"
+    )
+    fields: list[Literal["name", "maps_to"]] = Field(
+        min_length=1,
+        description="what was corrected: the name, the mapping (maps_to and "
+        "maps_to_by_unit_type), or both",
+    )
+    notice: Text = Field(
+        description="the notice or published list that gives the right values, e.g. "
+        "财预〔2025〕12号 附件"
+    )
+    reason: Text = Field(description="what was wrong")
+
+
+class Provenance(Strict):
+    """Where a set's codes came from, so a reviewer can check a change against its source."""
+
+    status: ProvenanceStatus = Field(
+        description="imported: taken in from the issuer's file by `dfctl elements import`; "
+        "official-unverified: typed in from the notice, not checked against its file; "
+        "from-memory: written from memory, never to be taken as official"
+    )
+    notice: str | None = Field(default=None, description="文号, e.g. 财预〔2025〕12号")
+    issuer: str | None = Field(default=None, description="who issued it, e.g. 财政部")
+    issued_on: Day | None = Field(default=None, description="the notice's date")
+    file: str | None = Field(default=None, description="the name of the file taken in")
+    sha256: Sha256 | None = Field(default=None, description="SHA-256 of the file taken in")
+    imported_on: Day | None = Field(default=None, description="when the file was taken in")
+    notes: str | None = Field(
+        default=None, description="what was checked, against what, and what to verify"
+    )
+    corrections: list[Correction] = Field(default_factory=list)
+
 
 class Element(Strict):
     """One code. Level and leafness follow from the code's length and the set's structure."""
@@ -28,6 +90,33 @@ class Element(Strict):
     )
     superior: str | None = Field(default=None, description="agencies: the unit above this one")
     remark: str | None = None
+    unit_type: UnitType | None = Field(
+        default=None,
+        description="agencies: 行政单位 (administrative), 参照公务员法管理事业单位 "
+        "(civil-service-managed) or 其他事业单位 (public-institution)",
+    )
+    maps_to_by_unit_type: dict[UnitType, str] | None = Field(
+        default=None,
+        description="departmental economic codes that map differently per unit type, e.g. "
+        '{administrative: "50101", public-institution: "50501"}; civil-service-managed units '
+        "use the administrative mapping unless given their own",
+    )
+    unit_types: list[UnitType] | None = Field(
+        default=None,
+        description="government economic codes for some unit types only (501-504 机关, "
+        "505-506 事业单位); children inherit it",
+    )
+
+    def mapping_for(self, unit_type: UnitType) -> str | None:
+        """The code this element maps to for agencies of ``unit_type``."""
+        by_type = self.maps_to_by_unit_type
+        if by_type is None:
+            return self.maps_to
+        found = by_type.get(unit_type)
+        like = MAPS_LIKE.get(unit_type)
+        if found is None and like is not None:
+            found = by_type.get(like)
+        return found
 
 
 class ElementSet(Document):
@@ -46,6 +135,9 @@ class ElementSet(Document):
         default=None, description="the set every leaf maps to (部门经济分类 → 政府经济分类)"
     )
     elements: list[Element] = Field(min_length=1)
+    provenance: Provenance | None = Field(
+        default=None, description="the notice and file the codes came from (DFP-ELE-010)"
+    )
 
     def identity(self) -> str:
         return f"{self.set_code}/{self.fiscal_year}/{self.mof_div_code}"

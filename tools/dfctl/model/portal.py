@@ -68,6 +68,10 @@ class AccessPolicy(Document):
     approver: Text
     approved_on: Day
     expires_on: Day | None = None
+    reason: str | None = Field(
+        default=None,
+        description="why the path is needed; required for a source open to every address",
+    )
 
     def identity(self) -> str:
         return self.id

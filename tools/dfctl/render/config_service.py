@@ -29,6 +29,7 @@ from dfctl.model import (
     Release,
 )
 from dfctl.model.base import Strict
+from dfctl.model.elements import UNIT_TYPES
 from dfctl.render.effective import RegionConfig
 from dfctl.render.state import ConfigDocument
 
@@ -56,7 +57,11 @@ def _dump(obj: Strict, exclude: set[str] | None = None) -> dict[str, Any]:
 
 
 def element_rows(element_set: ElementSet) -> list[dict[str, Any]]:
-    """The platform's row shape: code, name, parent, level, is_leaf, dates, enabled, …"""
+    """The platform's row shape: code, name, parent, level, is_leaf, dates, enabled, …
+
+    A mapped code carries ``maps_to_by_unit_type`` resolved for every unit type (civil-service-
+    managed units' fallback applied), so the platform looks an agency's unit type up directly.
+    """
     parents = {element_set.parent_of(e.code) for e in element_set.elements}
     rows = []
     for element in element_set.elements:
@@ -72,10 +77,15 @@ def element_rows(element_set: ElementSet) -> list[dict[str, Any]]:
             "fiscal_year": element_set.fiscal_year,
             "mof_div_code": element_set.mof_div_code,
         }
-        for optional in ("successor", "maps_to", "unit_level", "superior"):
+        for optional in ("successor", "maps_to", "unit_level", "superior", "unit_type"):
             value = getattr(element, optional)
             if value is not None:
                 row[optional] = value
+        if element.maps_to is not None or element.maps_to_by_unit_type is not None:
+            resolved = {t: element.mapping_for(t) for t in UNIT_TYPES}
+            row["maps_to_by_unit_type"] = {t: c for t, c in resolved.items() if c is not None}
+        if element.unit_types is not None:
+            row["unit_types"] = list(element.unit_types)
         rows.append(row)
     return rows
 
