@@ -51,6 +51,40 @@ def git(cwd: Path, *args: str, who: Who | None = None, committer: Who | None = N
     return done.stdout.strip()
 
 
+def git_bytes(cwd: Path, *args: str, stdin: bytes = b"", who: Who | None = None) -> str:
+    """git with raw bytes on stdin (a hostile message, a literal object), as a committer can."""
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    if who is not None:
+        for role in ("AUTHOR", "COMMITTER"):
+            env[f"GIT_{role}_NAME"] = who.name
+            env[f"GIT_{role}_EMAIL"] = who.email
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, input=stdin, capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr!r}")
+    return done.stdout.decode().strip()
+
+
+def literal_commit(
+    cwd: Path,
+    tree: str,
+    parents: Sequence[str],
+    who: Who | tuple[bytes, bytes],
+    message: bytes,
+    when: int = 1764000000,
+) -> str:
+    """A commit object exactly as given (any bytes in names and message), stored without git's
+    own checks; ``who`` is author and committer."""
+    name, email = (who.name.encode(), who.email.encode()) if isinstance(who, Who) else who
+    raw = b"tree " + tree.encode() + b"\n"
+    raw += b"".join(b"parent " + p.encode() + b"\n" for p in parents)
+    for role in (b"author", b"committer"):
+        raw += role + b" " + name + b" <" + email + b"> " + str(when).encode() + b" +0800\n"
+    raw += b"\n" + message
+    return git_bytes(cwd, "hash-object", "-t", "commit", "-w", "--literally", "--stdin", stdin=raw)
+
+
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -127,6 +161,28 @@ class Main:
             who=MERGER,
         )
         return self.head
+
+    def raw_merge(
+        self, change: Callable[[Path], None], author: Who, message: bytes, merger: Who = MERGER
+    ) -> str:
+        """A merge request whose merge commit carries ``message`` byte for byte: the branch's
+        commit is made by ``author``; the merge commit object is written as it is (``git
+        hash-object --literally``: git's own commands would re-encode or strip bytes) and main
+        is moved to it."""
+        self.count += 1
+        branch = f"mr-{self.count}"
+        base = self.head
+        git(self.path, "checkout", "-q", "-b", branch, "main")
+        change(self.path)
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "-m", f"mr-{self.count}", who=author)
+        tip = git(self.path, "rev-parse", "HEAD")
+        git(self.path, "checkout", "-q", "main")
+        tree = git(self.path, "rev-parse", f"{tip}^{{tree}}")  # main has not moved since
+        merge = literal_commit(self.path, tree, [base, tip], merger, message)
+        git(self.path, "update-ref", "refs/heads/main", merge)
+        git(self.path, "reset", "-q", "--hard", "main")
+        return merge
 
     def push(self, title: str, change: Callable[[Path], None], author: Who) -> str:
         """A commit straight on main, as someone with push rights would make it."""

@@ -380,14 +380,20 @@ def test_approvals_check_prints_every_commit_and_exits_1_on_a_refusal(
         )
         == 1
     )
-    (record,) = json.loads(capsys.readouterr().out)
+    output = json.loads(capsys.readouterr().out)
+    assert output["format_version"] == 1
+    (record,) = output["verdicts"]
     assert record == {
         "commit": bad,
+        "verdict": "refused",
+        "reasons": [
+            "needs 1 approval from security (网络访问策略: "
+            "portal/access-policies/AP-2026-0100.yaml); has 0"
+        ],
+        "approvers": [str(JIANG)],
         "title": "访问策略放开",
         "merged_by": "GitLab <gitlab@xx.gov.example>",
         "authors": [str(WU)],
-        "approved": False,
-        "approvers": [str(JIANG)],
         "break_glass": None,
         "needs": [
             {
@@ -396,10 +402,6 @@ def test_approvals_check_prints_every_commit_and_exits_1_on_a_refusal(
                 "rules": ["网络访问策略"],
                 "paths": ["portal/access-policies/AP-2026-0100.yaml"],
             }
-        ],
-        "problems": [
-            "needs 1 approval from security (网络访问策略: "
-            "portal/access-policies/AP-2026-0100.yaml); has 0"
         ],
     }
 

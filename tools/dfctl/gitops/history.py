@@ -63,9 +63,10 @@ class Commit:
     @property
     def title(self) -> str:
         """What the change is called: a GitLab merge commit's subject only names the branch, the
-        merge request's title is the first line of its body."""
+        merge request's title is the first line of its body. Lines end at ``\n`` only, as git
+        reads them (``str.splitlines`` would also end them at characters like \x1e)."""
         if _GITLAB_MERGE.match(self.subject):
-            for line in self.body.splitlines():
+            for line in self.body.split("\n"):
                 if line.strip():
                     return line.strip()
         return self.subject

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,21 +11,32 @@ from dfctl.gitops.approvals import Verdict
 from dfctl.gitops.evidence import Evidence
 from dfctl.gitops.loop import PassOutcome
 
+FORMAT_VERSION = 1
+
+
+def shown(text: str) -> str:
+    """Committer-written text for a terminal: control and format characters (escape sequences,
+    bidirectional overrides, separators) are shown as escapes, never passed through."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf") else c
+        for c in text
+    )
+
 
 def verdict_data(verdict: Verdict) -> dict[str, Any]:
     return {
         "commit": verdict.commit.sha,
+        "verdict": "approved" if verdict.approved else "refused",
+        "reasons": list(verdict.problems),
+        "approvers": [str(p) for p in verdict.approvers],
         "title": verdict.commit.title,
         "merged_by": str(verdict.commit.author),
         "authors": [str(p) for p in verdict.authors],
-        "approved": verdict.approved,
-        "approvers": [str(p) for p in verdict.approvers],
         "break_glass": verdict.break_glass,
         "needs": [
             {"group": n.group, "count": n.count, "rules": list(n.rules), "paths": list(n.paths)}
             for n in verdict.needs
         ],
-        "problems": list(verdict.problems),
     }
 
 
@@ -36,11 +48,12 @@ def verdicts_text(verdicts: Sequence[Verdict]) -> str:
         glass = f" BREAK-GLASS: {verdict.break_glass}" if verdict.break_glass else ""
         lines.append(f"{verdict.commit.short} {word:10} {verdict.commit.title}{by}{glass}")
         lines.extend(f"    {problem}" for problem in verdict.problems)
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{shown(line)}\n" for line in lines)
 
 
 def verdicts_json(verdicts: Sequence[Verdict]) -> str:
-    return json.dumps([verdict_data(v) for v in verdicts], ensure_ascii=False, indent=2) + "\n"
+    data = {"format_version": FORMAT_VERSION, "verdicts": [verdict_data(v) for v in verdicts]}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def outcome_text(outcome: PassOutcome) -> str:
@@ -61,7 +74,7 @@ def outcome_text(outcome: PassOutcome) -> str:
     else:
         lines.append(f"{env}: {outcome.status}")
     lines.extend(f"{env}: {reason}" for reason in outcome.reasons)
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{shown(line)}\n" for line in lines)
 
 
 def audit_text(records: Sequence[Evidence]) -> str:
@@ -93,7 +106,7 @@ def audit_text(records: Sequence[Evidence]) -> str:
         if record.error:
             lines.append(f"    error: {record.error}")
         lines.extend(f"    note: {note}" for note in record.notes)
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{shown(line)}\n" for line in lines)
 
 
 def audit_json(records: Sequence[Evidence]) -> str:
