@@ -126,15 +126,31 @@ class Main:
         co_authors: Sequence[Who] = (),
         sign_with: Path | None = None,
         extra_trailers: Sequence[str] = (),
+        author_key: Path | None = None,
+        merger: Who = MERGER,
+        in_merge: Callable[[Path], None] | None = None,
+        branch_from: str = "main",
     ) -> str:
-        """Branch off main, commit ``change`` as ``author``, merge it with GitLab's message."""
+        """Branch off main (or ``branch_from``), commit ``change`` as ``author`` (signed with
+        ``author_key`` when given), merge it with GitLab's message as ``merger`` (signed with
+        ``sign_with``). ``in_merge`` changes files in the merge commit itself, as an "evil
+        merge" does; a conflict is resolved by taking the branch's side."""
         self.count += 1
         branch = f"mr-{self.count}"
-        git(self.path, "checkout", "-q", "-b", branch, "main")
+        git(self.path, "checkout", "-q", "-b", branch, branch_from)
         change(self.path)
         git(self.path, "add", "-A")
         body = "".join(f"\n\nCo-authored-by: {c}" for c in co_authors)
-        git(self.path, "commit", "-q", "-m", f"{title}{body}", who=author)
+        git(
+            self.path,
+            *_signing(author_key),
+            "commit",
+            "-q",
+            *(["-S"] if author_key else []),
+            "-m",
+            f"{title}{body}",
+            who=author,
+        )
         git(self.path, "checkout", "-q", "main")
         trailers = [
             *(f"Approved-by: {a}" for a in approvers),
@@ -145,21 +161,27 @@ class Main:
             f"Merge branch '{branch}' into 'main'\n\n{title}\n\n"
             f"See merge request dfp/config!{100 + self.count}\n\n" + "\n".join(trailers) + "\n"
         )
-        signing = (
-            ["-c", "gpg.format=ssh", "-c", f"user.signingkey={sign_with}"] if sign_with else []
-        )
-        git(
-            self.path,
-            *signing,
-            "merge",
-            "-q",
-            "--no-ff",
-            *(["-S"] if sign_with else ["--no-gpg-sign"]),
-            "-m",
-            message,
-            branch,
-            who=MERGER,
-        )
+        sign = ["-S"] if sign_with else ["--no-gpg-sign"]
+        if in_merge is None and branch_from == "main":
+            git(
+                self.path,
+                *_signing(sign_with),
+                "merge",
+                "-q",
+                "--no-ff",
+                *sign,
+                "-m",
+                message,
+                branch,
+                who=merger,
+            )
+            return self.head
+        merging = ["merge", "-q", "--no-ff", "--no-commit", "-X", "theirs", branch]
+        git(self.path, *merging, who=merger)
+        if in_merge is not None:
+            in_merge(self.path)
+        git(self.path, "add", "-A")
+        git(self.path, *_signing(sign_with), "commit", "-q", *sign, "-m", message, who=merger)
         return self.head
 
     def raw_merge(
@@ -190,6 +212,10 @@ class Main:
         git(self.path, "add", "-A")
         git(self.path, "commit", "-q", "-m", title, who=author)
         return self.head
+
+
+def _signing(key: Path | None) -> list[str]:
+    return ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}"] if key else []
 
 
 def ssh_key(folder: Path, name: str) -> tuple[Path, str]:

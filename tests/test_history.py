@@ -22,6 +22,7 @@ from dfctl.adapters.git import GitRepository
 from dfctl.cli import main
 from dfctl.gitops.approvals import Policies, verify_commit, verify_range
 from dfctl.gitops.history import read_commit
+from dfctl.model import DATA_ROOTS, ROOT_FILES
 from tests.content import edit
 from tests.merge_requests import WU, ZHENG, ZHOU, Main, git, git_bytes, literal_commit
 
@@ -33,6 +34,11 @@ RECORD, FIELD, VALUE = "\x1e", "\x1f", "\x1d"  # what the old reader split on
 
 def bump(old: str, new: str) -> Callable[[Path], None]:
     return lambda work: edit(work / PRODUCTION, f'version: "{old}"', f'version: "{new}"')
+
+
+def pay_day(old: int, new: int) -> Callable[[Path], None]:
+    """白水县's salary payment day in production (a configuration override)."""
+    return lambda work: edit(work / PRODUCTION, f"    value: {old}\n", f"    value: {new}\n")
 
 
 def gitlab_message(branch: str, title: str, body: str = "") -> bytes:
@@ -49,11 +55,12 @@ def check(repo: Main, rev_range: str, *extra: str) -> int:
 
 @pytest.fixture
 def history(tmp_path: Path) -> tuple[Main, str, str]:
-    """main with an approved upgrade to 3.8.0 (the old commit production could be rolled back
-    to), then an approved one to 3.8.1 (the base of the range)."""
-    repo = Main(tmp_path / "config", ["approvals.yaml", PRODUCTION])
+    """main (this repository's data) with an approved upgrade to 3.8.0 (the old commit
+    production could be rolled back to), then an approved change of a payment day (the base of
+    the range)."""
+    repo = Main(tmp_path / "config", [*DATA_ROOTS, *ROOT_FILES])
     old = repo.merge_request("生产环境升级到3.8.0", bump("3.7.2", "3.8.0"), WU, [ZHENG, ZHOU])
-    base = repo.merge_request("生产环境升级到3.8.1", bump("3.8.0", "3.8.1"), WU, [ZHENG, ZHOU])
+    base = repo.merge_request("白水县工资发放日调整", pay_day(15, 16), WU, [ZHENG, ZHOU])
     return repo, old, base
 
 
@@ -68,13 +75,13 @@ def test_a_merge_message_cannot_fabricate_a_record_of_an_older_commit(
         f"生产环境回退到3.8.0{FIELD}{ZHENG}{VALUE}{ZHOU}{FIELD}{FIELD}{FIELD}说明：\n\n"
     )
     merge = repo.raw_merge(
-        bump("3.8.1", "3.8.2"), WU, gitlab_message("mr-3", "生产环境升级到3.8.2", forged)
+        pay_day(16, 17), WU, gitlab_message("mr-3", "白水县工资发放日再调整", forged)
     )
     assert git_bytes(repo.path, "cat-file", "commit", merge).count(RECORD) == 1
 
     assert check(repo, f"{base}..main") == 0
     out = capsys.readouterr().out
-    assert out == f"{merge[:12]} approved   生产环境升级到3.8.2 (by {ZHENG}, {ZHOU})\n"
+    assert out == f"{merge[:12]} approved   白水县工资发放日再调整 (by {ZHENG}, {ZHOU})\n"
     assert old[:12] not in out
 
     assert check(repo, f"{base}..main", "--format", "json") == 0
@@ -94,8 +101,8 @@ def test_a_lone_separator_in_a_title_is_just_a_character(
     history: tuple[Main, str, str], separator: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo, _old, base = history
-    title = f"生产环境升级{separator}到3.8.2"
-    merge = repo.raw_merge(bump("3.8.1", "3.8.2"), WU, gitlab_message("mr-3", title))
+    title = f"白水县工资发放日{separator}再调整"
+    merge = repo.raw_merge(pay_day(16, 17), WU, gitlab_message("mr-3", title))
     assert check(repo, f"{base}..main") == 0
     escaped = title.replace(separator, f"\\x{ord(separator):02x}")  # never raw to a terminal
     assert capsys.readouterr().out == f"{merge[:12]} approved   {escaped} (by {ZHENG}, {ZHOU})\n"
@@ -110,7 +117,7 @@ def test_separators_in_an_author_name_do_not_split_the_record(
     repo, _old, base = history
     raw = f"吴{FIELD}海燕{RECORD}x"  # git commit strips such characters at either end
     hostile = type(WU)(raw, WU.email)
-    merge = repo.raw_merge(bump("3.8.1", "3.8.2"), hostile, gitlab_message("mr-3", "升级"))
+    merge = repo.raw_merge(pay_day(16, 17), hostile, gitlab_message("mr-3", "升级"))
     assert check(repo, f"{base}..main", "--format", "json") == 0
     (record,) = json.loads(capsys.readouterr().out)["verdicts"]
     assert (record["commit"], record["authors"]) == (merge, [f"{raw} <{WU.email}>"])
@@ -131,7 +138,7 @@ def test_a_message_that_is_not_clean_text_is_refused_with_its_defect(
 ) -> None:
     repo, _old, base = history
     trailers = f"\nApproved-by: {ZHENG}\nApproved-by: {ZHOU}\n".encode()
-    merge = repo.raw_merge(bump("3.8.1", "3.8.2"), WU, message + trailers)
+    merge = repo.raw_merge(pay_day(16, 17), WU, message + trailers)
     assert check(repo, f"{base}..main", "--format", "json") == 1
     (record,) = json.loads(capsys.readouterr().out)["verdicts"]
     assert (record["commit"], record["verdict"]) == (merge, "refused")

@@ -9,11 +9,13 @@ from collections.abc import Iterator
 
 from dfctl.checks import (
     access,
+    approvals,
     cloud,
     control_rules,
     elements,
     evolution,
     loader_rules,
+    placement,
     references,
     registry,
     releases,
@@ -37,6 +39,8 @@ RULES: dict[str, Rule] = registry.rule_table(
     releases.RULES,
     cloud.RULES,
     access.RULES,
+    approvals.RULES,
+    placement.RULES,
 )
 
 

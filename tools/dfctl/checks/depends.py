@@ -30,7 +30,7 @@ KIND_DEPENDS: dict[str, frozenset[str]] = {
             "Environment",
         }
     ),
-    "ApprovalPolicy": frozenset({"ApprovalPolicy"}),
+    "ApprovalPolicy": frozenset({"ApprovalPolicy", "Cluster"}),
 }
 
 

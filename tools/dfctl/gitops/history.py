@@ -10,6 +10,7 @@ not UTF-8, a NUL, a malformed identity) keeps its defects, and the gate refuses 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -18,10 +19,13 @@ from dfctl.errors import GitError
 
 _GITLAB_MERGE = re.compile(r"^Merge branch '[^']+' into '[^']+'$")
 _PERSON = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>$")
+_OBJECT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_TIME = re.compile(r"^ (?P<seconds>\d{1,12}) (?P<zone>[+-]\d{4})$")
 
 APPROVED_BY = "Approved-by"
 BREAK_GLASS = "Break-glass"
 CO_AUTHORED_BY = "Co-authored-by"
+SUPERSEDES = "Supersedes"
 
 
 @dataclass(frozen=True, order=True)
@@ -59,6 +63,8 @@ class Commit:
     committer: Person | None = None
     tree: str = ""
     defects: tuple[str, ...] = ()  # why the commit does not read cleanly; the gate refuses it
+    supersedes: tuple[str, ...] = ()  # raw trailer values: refused commits this one replaces
+    committed_at: dt.datetime | None = None  # the committer's time, as the committer wrote it
 
     @property
     def title(self) -> str:
@@ -94,18 +100,34 @@ def _text(raw: bytes, what: str, defects: list[str]) -> str:
         return raw.decode("utf-8", "replace")
 
 
-def _identity(raw: bytes | None, what: str, defects: list[str]) -> Person:
+def _identity(
+    raw: bytes | None, what: str, defects: list[str]
+) -> tuple[Person, dt.datetime | None]:
     """``Name <email> seconds zone`` as git writes author and committer headers."""
     if raw is None:
         defects.append(f"it has no {what}")
-        return Person("?", "?")
+        return Person("?", "?"), None
     text = _text(raw, what, defects)
     opening = text.find("<")
     closing = text.find(">", opening + 1)
     if opening < 0 or closing < 0:
         defects.append(f'its {what} is not "Name <email>"')
-        return Person(text.strip()[:80] or "?", "?")
-    return Person(text[:opening].strip(), text[opening + 1 : closing].strip())
+        return Person(text.strip()[:80] or "?", "?"), None
+    person = Person(text[:opening].strip(), text[opening + 1 : closing].strip())
+    stamp = _TIME.match(text[closing + 1 :])
+    if stamp is None:
+        defects.append(f"its {what} has no valid time")
+        return person, None
+    zone = int(stamp["zone"])
+    offset = dt.timedelta(hours=abs(zone) // 100, minutes=abs(zone) % 100)
+    try:
+        moment = dt.datetime.fromtimestamp(
+            int(stamp["seconds"]), dt.timezone(-offset if zone < 0 else offset)
+        )
+    except (OverflowError, OSError, ValueError):
+        defects.append(f"its {what} has no valid time")
+        return person, None
+    return person, moment
 
 
 def _headers(raw: bytes) -> tuple[dict[bytes, list[bytes]], bytes]:
@@ -147,8 +169,11 @@ def read_commit(repo: GitRepository, sha: str) -> Commit:
     headers, raw_message = _headers(found.data)
     tree = headers.get(b"tree", [b""])[0].decode("ascii", "replace")
     parents = tuple(p.decode("ascii", "replace") for p in headers.get(b"parent", []))
-    author = _identity(headers.get(b"author", [None])[0], "author", defects)
-    committer = _identity(headers.get(b"committer", [None])[0], "committer", defects)
+    for name, value in (("tree", tree), *(("parent", p) for p in parents)):
+        if not _OBJECT_ID.match(value):
+            defects.append(f"its {name} {value[:80]!r} is not an object id")
+    author, _authored_at = _identity(headers.get(b"author", [None])[0], "author", defects)
+    committer, committed_at = _identity(headers.get(b"committer", [None])[0], "committer", defects)
     message = _text(raw_message, "message", defects)
     subject, body = _subject_and_body(message)
     trailers: dict[str, list[str]] = {}
@@ -170,6 +195,8 @@ def read_commit(repo: GitRepository, sha: str) -> Commit:
         committer,
         tree,
         tuple(defects),
+        values(SUPERSEDES),
+        committed_at,
     )
 
 
@@ -182,6 +209,18 @@ def first_parent_commits(repo: GitRepository, base: str | None, head: str) -> li
     exclude = [repo.resolve(base)] if base else []
     ids = repo.rev_list([head_sha], exclude, first_parent=True, reverse=True)
     return [read_commit(repo, sha) for sha in ids]
+
+
+def merge_own_changes(repo: GitRepository, merge: Commit) -> tuple[str, ...]:
+    """The paths a merge commit changes itself: where its tree differs from git's automatic
+    merge of its two parents (``git merge-tree --write-tree``). A merge GitLab makes changes
+    nothing itself; an "evil merge" (a change slipped into the merge commit) or a conflict
+    resolved in it does, and that change is its merger's. GitError when git cannot merge them."""
+    first, second = merge.parents
+    automatic, _clean = repo.merge_tree(first, second)
+    if automatic == merge.tree:
+        return ()
+    return tuple(repo.changed_paths(automatic, merge.tree))
 
 
 def brought_in(repo: GitRepository, merge: Commit) -> list[Commit]:
