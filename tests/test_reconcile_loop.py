@@ -614,15 +614,14 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
         [ZHENG, ZHOU],
     )
     order = "production takes a release only after acceptance and then pre-release ran it"
+    waits = f"{upgrade[:12]} (生产环境升级到3.8.0) waits: release 3.8.0 has not been applied to"
     refused = loop.run_once()
     assert (refused.status, refused.reasons) == (
         "refused",
-        (f"release 3.8.0 has not been applied to acceptance; {order}",),
+        (f"{waits} acceptance; {order}",),
     )
     record(clients["tke-acc-a"], "acceptance", "3.8.0", clock.moment - dt.timedelta(days=3))
-    assert loop.run_once().reasons == (
-        f"release 3.8.0 has not been applied to pre-release; {order}",
-    )
+    assert loop.run_once().reasons == (f"{waits} pre-release; {order}",)
     record(clients["tke-pre-a"], "pre-release", "3.8.0", clock.moment - dt.timedelta(days=1))
     clock.moment += dt.timedelta(minutes=5)
     applied = loop.run_once()

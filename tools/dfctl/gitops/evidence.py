@@ -239,6 +239,8 @@ def read_records(text: str) -> list[Evidence]:
             record = Evidence.from_data(item)
             record.as_release()  # its times must read
             records.append(record)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"record {index + 1} is not an evidence record ({exc!r})") from exc
+        except KeyError as exc:
+            raise ValueError(f"record {index + 1} has no {exc.args[0]!r}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"record {index + 1} is not an evidence record ({exc})") from exc
     return sorted(records, key=sort_key)
