@@ -708,5 +708,33 @@ def test_the_review_names_the_approvals_the_base_revision_asks_for() -> None:
         "count": 1,
         "rules": ["其他配置、工具和文档"],
         "paths": ["tools/dfctl/cli.py"],
+        "changes": [],
     }
     assert approvals_needed(base, []) == ((), ())
+
+
+def test_the_review_lists_what_the_content_rules_ask_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The merge request shows the production approvals a portal change needs before anyone
+    approves, as the gate will ask for them."""
+    repo = main_repo(tmp_path)
+    repo.merge_request(
+        "预算管理菜单调整",
+        lambda w: edit(w / PORTAL_SYSTEM, "  order: 10\n", "  order: 11\n"),
+        WU,
+        [JIANG],
+    )
+    diff = ["--repo", str(repo.path), "diff", "--base", "main~1", "--head", "main"]
+    assert main([*diff, "--today", "2026-11-27"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    shown = "production /dfp/production/portal/systems/budget-mgmt"
+    assert [line for line in lines if line.startswith("APPROVAL")] == [
+        f"APPROVAL 1 from city-finance-bureau ({PRODUCTION_OBJECTS}: {shown})",
+        f"APPROVAL 1 from ops-lead ({PRODUCTION_OBJECTS}: {shown})",
+        f"APPROVAL 1 from platform-ops (其他配置、工具和文档: {PORTAL_SYSTEM})",
+    ]
+    assert main([*diff, "--today", "2026-11-27", "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    assert "| group | approvals | rule | files and changed objects |" in markdown
+    assert f"| city-finance-bureau | 1 | {PRODUCTION_OBJECTS} | `{shown}` |" in markdown

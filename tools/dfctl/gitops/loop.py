@@ -275,16 +275,35 @@ class Reconciler:
         elif last is None and window.allowed:
             going, revision = [], base  # the first apply: the trusted initial revision itself
         elif last is None:
-            raise _Refusal("window", [f"{base[:12]} waits: {window.reason}", *stops])
+            return self._held(
+                "window", [f"{base[:12]} waits: {window.reason}", *stops], head, decisions
+            )
         else:
             held = next(d for d in decisions if d.outcome != APPROVED)
-            raise _Refusal(held.gate if held.gate != "order" else "approvals", stops)
+            gate = held.gate if held.gate != "order" else "approvals"
+            return self._held(gate, stops, head, decisions)
         outcome = self._apply(env_base, revision, last, going, window.reason, head)
         for stop in stops:
             self.emit("warning", "stopped", reason=stop)
         return replace(
             outcome,
             reasons=(*stops, *outcome.reasons),
+            verdicts=tuple(d.verdict for d in decisions),
+            decisions=tuple(decisions),
+        )
+
+    def _held(
+        self, gate: str, reasons: Sequence[str], head: str, decisions: Sequence[Decision]
+    ) -> PassOutcome:
+        """Nothing may go: the pass is refused by ``gate``, with the gate's decisions."""
+        self.metrics.refused(gate)
+        for reason in reasons:
+            self.emit("warning", "refused", gate=gate, reason=reason)
+        return PassOutcome(
+            "refused",
+            self.settings.environment,
+            head,
+            reasons=tuple(reasons),
             verdicts=tuple(d.verdict for d in decisions),
             decisions=tuple(decisions),
         )
