@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,12 +46,12 @@ def check(repo: Main, *args: str) -> int:
 
 def json_check(
     repo: Main, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, list[dict[str, object]]]:
+) -> tuple[int, list[dict[str, Any]]]:
     code = check(repo, *args, "--format", "json")
     return code, json.loads(capsys.readouterr().out)["verdicts"]
 
 
-def outcomes(records: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+def outcomes(records: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
     return [(r["commit"], r["verdict"], r["reasons"]) for r in records]
 
 

@@ -595,8 +595,46 @@ def record(store: KubeClient, env: str, version: str, at: dt.datetime) -> None:
     )
 
 
+def offline_gate(
+    repo: Main,
+    env: str,
+    applied: str,
+    moment: dt.datetime,
+    capsys: pytest.CaptureFixture[str],
+    evidence: Path | None = None,
+) -> list[tuple[str, str, list[str]]]:
+    """What `dfctl approvals check --env` says of every commit since ``applied``."""
+    command = [
+        "--repo",
+        str(repo.path),
+        "approvals",
+        "check",
+        "--range",
+        f"{applied}..main",
+        "--env",
+        env,
+        "--now",
+        moment.isoformat(),
+        "--applied",
+        applied,
+        "--format",
+        "json",
+        *(["--evidence", str(evidence)] if evidence else []),
+    ]
+    main(command)
+    records = json.loads(capsys.readouterr().out)["verdicts"]
+    return [(r["commit"], r["verdict"], r["reasons"]) for r in records]
+
+
+def decided(outcome: PassOutcome) -> list[tuple[str, str, list[str]]]:
+    return [(d.commit_sha, d.outcome, list(d.reasons)) for d in outcome.decisions]
+
+
 def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
-    tmp_path: Path, prod: tuple[Path, dict[str, KubeClient]], etcd: EtcdServer
+    tmp_path: Path,
+    prod: tuple[Path, dict[str, KubeClient]],
+    etcd: EtcdServer,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     kubeconfig, clients = prod
     repo = content_repo(tmp_path)
@@ -620,8 +658,18 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
         "refused",
         (f"{waits} acceptance; {order}",),
     )
+    assert offline_gate(repo, "production", repo.root, clock.moment, capsys) == decided(refused)
     record(clients["tke-acc-a"], "acceptance", "3.8.0", clock.moment - dt.timedelta(days=3))
-    assert loop.run_once().reasons == (f"{waits} pre-release; {order}",)
+    waiting = loop.run_once()
+    assert waiting.reasons == (f"{waits} pre-release; {order}",)
+    # the offline gate, given the same records (as `dfctl audit --format json` prints them)
+    records = tmp_path / "records.json"
+    records.write_text(
+        json.dumps([r.as_data() for r in ev.ClusterEvidence(clients["tke-acc-a"]).list()]),
+        encoding="utf-8",
+    )
+    said = offline_gate(repo, "production", repo.root, clock.moment, capsys, records)
+    assert said == decided(waiting)
     record(clients["tke-pre-a"], "pre-release", "3.8.0", clock.moment - dt.timedelta(days=1))
     clock.moment += dt.timedelta(minutes=5)
     applied = loop.run_once()
@@ -645,7 +693,7 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
 
     # the year-end freeze: an approved change waits, a break-glass one goes
     clock.moment = dt.datetime(2026, 12, 22, 23, 0, tzinfo=SHANGHAI)
-    waiting = repo.merge_request(
+    pay_day = repo.merge_request(
         "生产环境：白水县工资发放日调整",
         lambda w: edit(w / PRODUCTION, "    value: 15\n", "    value: 16\n"),
         WU,
@@ -654,7 +702,7 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
     frozen = loop.run_once()
     assert frozen.status == "refused"
     assert frozen.reasons == (
-        f"{waiting[:12]} (生产环境：白水县工资发放日调整) waits: production is frozen at "
+        f"{pay_day[:12]} (生产环境：白水县工资发放日调整) waits: production is frozen at "
         "tue 2026-12-22 23:00 Asia/Shanghai: 2026年度年终决算 (2026-12-20 to 2027-01-15): "
         "年终结转、跨年退款和年终结账期间，除紧急修复外不做任何变更。; "
         "next opening sat 2027-01-16 00:00",
@@ -1006,31 +1054,9 @@ def test_the_offline_gate_and_the_reconciler_agree(
     )
     for moment in (SATURDAY, FRIDAY_MORNING):
         clock.moment = moment
-        offline = [
-            "--repo",
-            str(repo.path),
-            "approvals",
-            "check",
-            "--range",
-            f"{applied}..main",
-            "--env",
-            "acceptance",
-            "--now",
-            moment.isoformat(),
-            "--applied",
-            applied,
-            "--format",
-            "json",
-        ]
-        code = main(offline)
-        said = [
-            (r["commit"], r["verdict"], r["reasons"])
-            for r in json.loads(capsys.readouterr().out)["verdicts"]
-        ]
+        said = offline_gate(repo, "acceptance", applied, moment, capsys)
         outcome = loop.run_once()
-        did = [(d.commit_sha, d.outcome, list(d.reasons)) for d in outcome.decisions]
-        assert said == did
-        assert code == 1  # the self-approved one is refused either way
+        assert said == decided(outcome)
         if outcome.applied is not None:
             going = [c for c, verdict, _ in said if verdict == "approved"]
             assert outcome.applied == going[-1]

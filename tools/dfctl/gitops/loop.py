@@ -1,11 +1,12 @@
 """Continuous reconcile: fetch main, prove every new commit, and apply what may go now.
 
 One pass: fetch the branch; hold the environment's Lease (or stand by); find the last applied
-revision from the markers; verify the approvals of every first-parent commit since; keep the
-approved ones before the first refusal; outside a change window (or in a freeze) keep only the
-leading break-glass ones; validate the newest kept revision; check promotion when its release
-differs from the applied one; plan; apply the clusters and the configuration service; move the
-markers; record the evidence. When nothing is new, measure drift instead.
+revision from the markers; ask the gate (``gate.decide``, the same answer ``dfctl approvals
+check --env`` gives) about every first-parent commit since: approved, refused or waiting for a
+window, a freeze, promotion or a commit before it; take the newest commit that may go; validate
+it (against the applied revision too, for the evolution rules); plan; apply the clusters and the
+configuration service; move the markers; record the evidence. When nothing is new, measure drift
+instead.
 
 The gate's own settings (change windows, freezes) are read from the last applied revision, like
 the approval rules from each commit's parent: a change never opens its own way in.
