@@ -280,10 +280,10 @@ class Reconciler:
                 "window", [f"{base[:12]} waits: {window.reason}", *stops], head, decisions
             )
         else:
-            held = next(d for d in decisions if d.outcome != APPROVED)
-            gate = held.gate if held.gate != "order" else "approvals"
+            held = next((d for d in decisions if d.stops or d.gate == "promotion"), None)
+            gate = held.gate if held is not None else "approvals"
             return self._held(gate, stops, head, decisions)
-        outcome = self._apply(env_base, revision, last, going, window.reason, head)
+        outcome = self._apply(base, revision, last, going, window.reason, head)
         for stop in stops:
             self.emit("warning", "stopped", reason=stop)
         return replace(
@@ -448,15 +448,17 @@ class Reconciler:
 
     def _apply(
         self,
-        base_env: Environment,
+        base: str,
         target: str,
         last: str | None,
         going: Sequence[Decision],
         window: str,
         head: str,
     ) -> PassOutcome:
+        """Apply ``target``: validated against ``base`` (the applied revision, or the trusted
+        initial one) for the evolution rules, unless it is ``base`` itself."""
         started_at = self.now()
-        repo, summary, state = self._desired(target, last)
+        repo, summary, state = self._desired(target, base if target != base else None)
         env = next(e for e in repo.of(Environment) if e.name == self.settings.environment)
         targets = self.connections.targets(env, target)
         plan = make_plan(state, target, targets)
