@@ -296,21 +296,15 @@ class Approvals:
         if commit.break_glass:
             problems += self._break_glass_limits(since, commit, changed)
         else:
-            uncovered = policy.collect(builder, changed)
             content = self._content(policy, since, commit, changed)
+            uncovered = policy.collect(builder, changed, content.items)
             notes += content.notes
-            for item_rule in policy.content_rules:
-                assert item_rule.changes is not None
-                if content.unknown is not None:
-                    builder.add(item_rule.name, item_rule.require, change=content.unknown)
-                    continue
-                for item in content.items:
-                    if item_rule.changes.matches(item):
-                        builder.add(item_rule.name, item_rule.require, change=item.what)
             if content.unknown is not None:
+                for rule in policy.content_rules:
+                    builder.add(rule.name, rule.require, change=content.unknown)
                 notes.append(
-                    f"what it changes cannot be told ({content.unknown}): every "
-                    "content rule applies"
+                    f"what it changes cannot be told ({content.unknown}): every content rule "
+                    "applies"
                 )
             if POLICY_FILE in changed and merge_policy is not None:
                 paths = set(self.repo.tree_blobs(since)) | set(self.repo.tree_blobs(commit.sha))
