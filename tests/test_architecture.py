@@ -31,7 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "pipeline": {"validate", "render", "load", "model", "adapters"} | LEAVES,
     "diff": {"render", "load", "model", "quantity"} | LEAVES,
     "reconcile": {"render", "diff", "model", "quantity", "adapters"} | LEAVES,
-    "gitops": {"pipeline", "reconcile", "render", "load", "model", "adapters", "clock"} | LEAVES,
+    "gitops": {"pipeline", "reconcile", "diff", "render", "load", "model", "adapters", "clock"}
+    | LEAVES,
     "intake": {"checks", "load", "model", "fmt", "adapters"} | LEAVES,
     "sandbox": {"adapters"} | LEAVES,
     "report": {

@@ -40,7 +40,7 @@ from dfctl.sandbox import ControlPlane
 from dfctl.validate import check_source
 from tests.content import PROJECT, edit
 from tests.etcd_server import EtcdServer
-from tests.merge_requests import DENG, JIANG, MERGER, WU, XIE, ZHENG, ZHOU, Main, git
+from tests.merge_requests import DENG, JIANG, MERGER, WU, XIE, XU, ZHENG, ZHOU, Main, git
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.git]
 
@@ -595,8 +595,46 @@ def record(store: KubeClient, env: str, version: str, at: dt.datetime) -> None:
     )
 
 
+def offline_gate(
+    repo: Main,
+    env: str,
+    applied: str,
+    moment: dt.datetime,
+    capsys: pytest.CaptureFixture[str],
+    evidence: Path | None = None,
+) -> list[tuple[str, str, list[str]]]:
+    """What `dfctl approvals check --env` says of every commit since ``applied``."""
+    command = [
+        "--repo",
+        str(repo.path),
+        "approvals",
+        "check",
+        "--range",
+        f"{applied}..main",
+        "--env",
+        env,
+        "--now",
+        moment.isoformat(),
+        "--applied",
+        applied,
+        "--format",
+        "json",
+        *(["--evidence", str(evidence)] if evidence else []),
+    ]
+    main(command)
+    records = json.loads(capsys.readouterr().out)["verdicts"]
+    return [(r["commit"], r["verdict"], r["reasons"]) for r in records]
+
+
+def decided(outcome: PassOutcome) -> list[tuple[str, str, list[str]]]:
+    return [(d.commit_sha, d.outcome, list(d.reasons)) for d in outcome.decisions]
+
+
 def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
-    tmp_path: Path, prod: tuple[Path, dict[str, KubeClient]], etcd: EtcdServer
+    tmp_path: Path,
+    prod: tuple[Path, dict[str, KubeClient]],
+    etcd: EtcdServer,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     kubeconfig, clients = prod
     repo = content_repo(tmp_path)
@@ -614,15 +652,24 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
         [ZHENG, ZHOU],
     )
     order = "production takes a release only after acceptance and then pre-release ran it"
+    waits = f"{upgrade[:12]} (生产环境升级到3.8.0) waits: release 3.8.0 has not been applied to"
     refused = loop.run_once()
     assert (refused.status, refused.reasons) == (
         "refused",
-        (f"release 3.8.0 has not been applied to acceptance; {order}",),
+        (f"{waits} acceptance; {order}",),
     )
+    assert offline_gate(repo, "production", repo.root, clock.moment, capsys) == decided(refused)
     record(clients["tke-acc-a"], "acceptance", "3.8.0", clock.moment - dt.timedelta(days=3))
-    assert loop.run_once().reasons == (
-        f"release 3.8.0 has not been applied to pre-release; {order}",
+    waiting = loop.run_once()
+    assert waiting.reasons == (f"{waits} pre-release; {order}",)
+    # the offline gate, given the same records (as `dfctl audit --format json` prints them)
+    records = tmp_path / "records.json"
+    records.write_text(
+        json.dumps([r.as_data() for r in ev.ClusterEvidence(clients["tke-acc-a"]).list()]),
+        encoding="utf-8",
     )
+    said = offline_gate(repo, "production", repo.root, clock.moment, capsys, records)
+    assert said == decided(waiting)
     record(clients["tke-pre-a"], "pre-release", "3.8.0", clock.moment - dt.timedelta(days=1))
     clock.moment += dt.timedelta(minutes=5)
     applied = loop.run_once()
@@ -646,7 +693,7 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
 
     # the year-end freeze: an approved change waits, a break-glass one goes
     clock.moment = dt.datetime(2026, 12, 22, 23, 0, tzinfo=SHANGHAI)
-    waiting = repo.merge_request(
+    pay_day = repo.merge_request(
         "生产环境：白水县工资发放日调整",
         lambda w: edit(w / PRODUCTION, "    value: 15\n", "    value: 16\n"),
         WU,
@@ -655,7 +702,7 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
     frozen = loop.run_once()
     assert frozen.status == "refused"
     assert frozen.reasons == (
-        f"{waiting[:12]} (生产环境：白水县工资发放日调整) waits: production is frozen at "
+        f"{pay_day[:12]} (生产环境：白水县工资发放日调整) waits: production is frozen at "
         "tue 2026-12-22 23:00 Asia/Shanghai: 2026年度年终决算 (2026-12-20 to 2027-01-15): "
         "年终结转、跨年退款和年终结账期间，除紧急修复外不做任何变更。; "
         "next opening sat 2027-01-16 00:00",
@@ -866,3 +913,153 @@ def test_the_service_account_can_reconcile_and_nothing_more(
         with pytest.raises(TargetError, match=" 403 "):
             limited.request(method, path, body={} if method == "POST" else None, retry=False)
     limited.close()
+
+
+# --- the gate: a way past a refused commit, evolution against the applied revision, agreement -----
+
+
+def test_a_refused_commit_is_superseded_and_the_reconciler_goes_on(
+    tmp_path: Path,
+    control_plane: ControlPlane,
+    acc: KubeClient,
+    etcd: EtcdServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    clock = Clock(FRIDAY_MORNING)
+    loop = reconciler(repo, tmp_path, "acceptance", control_plane.kubeconfig, clock, etcd)
+    assert loop.run_once().status == "applied"
+
+    pushed = repo.push(
+        "直接修改验收环境", lambda w: edit(w / BUDGET_ACC, "replicas: 1", "replicas: 5"), WU
+    )
+    approved = repo.merge_request(
+        "验收预算域配额说明",
+        lambda w: edit(
+            w / BUDGET_ACC, "  - name: bgt-server\n", "  # 预算服务\n  - name: bgt-server\n"
+        ),
+        WU,
+        [JIANG],
+    )
+    blocked = loop.run_once()
+    refusal = (
+        f"{pushed[:12]} (直接修改验收环境) is not approved: direct commit on main: changes reach "
+        "main only through merge requests (a merge commit with Approved-by trailers)"
+    )
+    assert (blocked.status, blocked.reasons) == ("refused", (refusal,))
+
+    # the documented way past it: a merge request that reverts the push and names it
+    fix = repo.merge_request(
+        "撤销直接修改",
+        lambda w: edit(w / BUDGET_ACC, "replicas: 5", "replicas: 1"),
+        ZHOU,
+        [JIANG],  # who wrote nothing since the applied revision
+        extra_trailers=[f"Supersedes: {pushed}"],
+    )
+    clock.moment += dt.timedelta(minutes=5)
+    went = loop.run_once()
+    assert (went.status, went.applied, went.reasons) == ("applied", fix, ())
+    assert [(d.commit_sha, d.outcome) for d in blocked.decisions] == [
+        (pushed, "refused"),
+        (approved, "waits"),
+    ]
+    assert marker(acc) == fix
+    deployment = acc.get("Deployment", "dfp-budget-acc", "bgt-server")
+    assert deployment is not None and deployment["spec"]["replicas"] == 1
+    assert went.evidence is not None
+    assert [(c.sha, c.verdict, c.superseded_by, c.supersedes) for c in went.evidence.commits] == [
+        (pushed, "refused", fix, ()),
+        (approved, "approved", None, ()),
+        (fix, "approved", None, (pushed,)),
+    ]
+    assert went.evidence.commits[0].reasons == (
+        "direct commit on main: changes reach main only through merge requests (a merge commit "
+        "with Approved-by trailers)",
+    )
+    assert main(["audit", "--log", str(tmp_path / "evidence-reconciler-a.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"    SUPERSEDED {pushed[:12]} was refused (direct commit on main: changes reach main "
+        "only through merge requests (a merge commit with Approved-by trailers)); superseded by "
+        f"{fix[:12]}\n"
+    ) in out
+    loop.close()
+
+
+def test_a_deleted_code_never_reaches_an_environment(
+    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
+) -> None:
+    """Approved by the province team, the deletion of an element code still breaks the
+    evolution rules against the applied revision: the reconciler refuses it."""
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    loop = reconciler(
+        repo, tmp_path, "acceptance", control_plane.kubeconfig, Clock(FRIDAY_MORNING), etcd
+    )
+    assert loop.run_once().status == "applied"
+    deletion = repo.merge_request(
+        "删除事业运行科目",
+        lambda w: edit(
+            w / "standards/elements/exp_func.yaml",
+            '  - code: "2010150"\n    name: 事业运行\n    start_date: 2026-01-01\n',
+            "",
+        ),
+        WU,
+        [XU, ZHENG, ZHOU],  # province standards, and what they change in production
+    )
+    refused = loop.run_once()
+    assert refused.status == "refused"
+    assert refused.reasons == (
+        f"{deletion[:12]} fails validation with 1 errors",
+        'standards/elements/exp_func.yaml:28:1: error DFP-EVO-001 code "2010150" '
+        "(standards/elements/exp_func.yaml:62 at base) is gone from set exp_func/2026/990000000; "
+        "retire it (end_date, successor) instead of deleting it",
+    )
+    assert marker(acc) == repo.root
+    loop.close()
+
+
+def test_the_offline_gate_and_the_reconciler_agree(
+    tmp_path: Path,
+    control_plane: ControlPlane,
+    acc: KubeClient,
+    etcd: EtcdServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    clock = Clock(FRIDAY_MORNING)
+    loop = reconciler(repo, tmp_path, "acceptance", control_plane.kubeconfig, clock, etcd)
+    assert loop.run_once().status == "applied"
+    applied = repo.root
+    repo.merge_request(
+        "紧急修复：验收预算域副本",
+        lambda w: edit(w / BUDGET_ACC, "replicas: 1", "replicas: 2"),
+        WU,
+        [ZHOU, DENG],
+        break_glass="TAPD-1021003 验收测试阻塞",
+    )
+    repo.merge_request(
+        "验收预算域再扩容",
+        lambda w: edit(w / BUDGET_ACC, "replicas: 2", "replicas: 3"),
+        WU,
+        [WU],
+    )
+    repo.merge_request(
+        "验收预算域恢复",
+        lambda w: edit(w / BUDGET_ACC, "replicas: 3", "replicas: 2"),
+        JIANG,
+        [WU],
+    )
+    for moment in (SATURDAY, FRIDAY_MORNING):
+        clock.moment = moment
+        said = offline_gate(repo, "acceptance", applied, moment, capsys)
+        outcome = loop.run_once()
+        assert said == decided(outcome)
+        if outcome.applied is not None:
+            going = [c for c, verdict, _ in said if verdict == "approved"]
+            assert outcome.applied == going[-1]
+            applied = outcome.applied
+    assert [verdict for _c, verdict, _r in said] == ["refused", "waits"]
+    loop.close()

@@ -172,7 +172,12 @@ break_glass:
 def test_unknown_keys_inside_values_of_a_dict_know_the_allowed_keys() -> None:
     text = APPROVALS.replace("        email:", "        mail:")
     assert check(text, "approvals.yaml") == [
-        (9, 9, "DFP-STR-003", "unknown key 'mail'; did you mean 'email'? (allowed: name, email)")
+        (
+            9,
+            9,
+            "DFP-STR-003",
+            "unknown key 'mail'; did you mean 'email'? (allowed: name, email, public_key)",
+        )
     ]
 
 

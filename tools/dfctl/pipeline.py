@@ -16,7 +16,7 @@ from dfctl.adapters.git import GitRepository
 from dfctl.diagnostics import Diagnostic, Severity
 from dfctl.errors import ValidationFailed
 from dfctl.load.gitsource import GitRevision
-from dfctl.load.repo import FileSource, LoadCache, Repo
+from dfctl.load.repo import FileSource, LoadCache, Repo, load_repo
 from dfctl.model import Environment
 from dfctl.render import DesiredState, render
 from dfctl.validate import ValidationResult, check_source
@@ -96,19 +96,26 @@ def check_pair(
 
 
 class Revisions:
-    """Checked revisions of one repository, by commit and date: each is loaded and validated
-    once. Only the most recent is held: a province-sized revision is large."""
+    """Checked revisions of one repository, by commit, date and base: each is loaded and
+    validated once. Only the most recent is held: a province-sized revision is large."""
 
     def __init__(self, root: Path, git: GitRepository | None = None) -> None:
         self.root = root
         self.git = git or GitRepository.open(root)
-        self._held: tuple[tuple[str, dt.date], CheckedRevision] | None = None
+        self._held: tuple[tuple[str, dt.date, str | None], CheckedRevision] | None = None
 
-    def checked(self, rev: str, today: dt.date) -> CheckedRevision:
-        key = (self.git.resolve(rev), today)
+    def checked(self, rev: str, today: dt.date, base: str | None = None) -> CheckedRevision:
+        """``rev`` validated on ``today``; with ``base`` (a revision), also against it for the
+        evolution rules (DFP-EVO-*), as ``dfctl validate --base`` does."""
+        key = (self.git.resolve(rev), today, self.git.resolve(base) if base else None)
         if self._held is None or self._held[0] != key:
             self._held = None  # drop the old one before loading the next
-            found = check_revision(self.root, key[0], today, repo=self.git)
+            shared: LoadCache = {}
+            earlier = None
+            if key[2] is not None:
+                earlier = load_repo(GitRevision(self.root, key[2], self.git), cache=shared)
+            source = GitRevision(self.root, key[0], self.git)
+            found = check(source, today, f"revision {rev}", shared, earlier)
             self._held = (key, CheckedRevision(f"revision {rev}", found.repo, found.result, key[0]))
         return self._held[1]
 

@@ -36,6 +36,7 @@ class SignatureCheck:
     valid: bool
     status: str  # git's %G? letter: G good, N none, B bad, U/E unknown key, X/Y expired, R revoked
     key: str  # the signing key's fingerprint, when there is a signature
+    principal: str = ""  # who the allowed-signers file names for that key (git's %GS)
 
 
 class GitRepository:
@@ -169,12 +170,14 @@ class GitRepository:
 
     # -- trees and files ---------------------------------------------------------------------
     def changed_paths(self, old: str, new: str) -> list[str]:
-        """Every path that differs between two trees or commits; a rename counts as both paths."""
-        try:
-            out = self._repo.git.diff("--name-only", "--no-renames", "-z", old, new, "--")
-        except git.GitCommandError as exc:
-            raise GitError(f"git diff {old[:12]} {new[:12]}: {_complaint(exc)}") from exc
-        return sorted(p for p in str(out).split("\0") if p)
+        """Every path that differs between two trees or commits; a rename counts as both paths.
+
+        Paths are git's bytes; bytes that are not UTF-8 come back as lone surrogates
+        (``surrogateescape``), so no two paths read alike and none fails to decode."""
+        _check_id(old)
+        _check_id(new)
+        out = self._git_bytes("diff", "--name-only", "--no-renames", "-z", old, new, "--")
+        return sorted(p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p)
 
     def tree_blobs(self, rev: str) -> dict[str, str]:
         """Every file of ``rev``'s tree: repository path → blob id."""
@@ -234,14 +237,14 @@ class GitRepository:
             )
             env = {**os.environ, "GNUPGHOME": str(gnupg)}
             status = self._repo.git.execute(
-                ["git", *options, "log", "-1", "--format=%G?%x00%GK", sha], env=env
+                ["git", *options, "log", "-1", "--format=%G?%x00%GK%x00%GS", sha], env=env
             )
-            code, _, key = str(status).partition("\0")
+            code, key, principal = [*str(status).split("\0"), "", ""][:3]
             try:
                 self._repo.git.execute(["git", *options, "verify-commit", sha], env=env)
             except git.GitCommandError:
                 return SignatureCheck(False, code.strip(), key.strip())
-        return SignatureCheck(True, code.strip(), key.strip())
+        return SignatureCheck(True, code.strip(), key.strip(), principal.strip())
 
     # -- plumbing ----------------------------------------------------------------------------
     def _git(self, *args: str) -> str:

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 
 from dfctl.checks import (
     access,
+    approvals,
     cloud,
     control_rules,
     elements,
     evolution,
     exchange,
     loader_rules,
+    placement,
     references,
     registry,
     releases,
@@ -41,6 +43,8 @@ RULES: dict[str, Rule] = registry.rule_table(
     access.RULES,
     retention.RULES,
     exchange.RULES,
+    approvals.RULES,
+    placement.RULES,
 )
 
 

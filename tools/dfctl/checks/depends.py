@@ -37,7 +37,7 @@ KIND_DEPENDS: dict[str, frozenset[str]] = {
             "Environment",
         }
     ),
-    "ApprovalPolicy": frozenset({"ApprovalPolicy"}),
+    "ApprovalPolicy": frozenset({"ApprovalPolicy", "Cluster"}),
 }
 
 

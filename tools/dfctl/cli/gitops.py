@@ -24,18 +24,20 @@ from dfctl.cli.common import (
 )
 from dfctl.errors import SourceError, TargetError, UsageError
 from dfctl.gitops import evidence
-from dfctl.gitops.approvals import verify_range
+from dfctl.gitops.approvals import Verdict, verify_range
+from dfctl.gitops.gate import Conditions, decide, environment_at
 from dfctl.gitops.loop import KubeconfigConnections, Reconciler, Settings
 from dfctl.gitops.metrics import ReconcileMetrics, serve
+from dfctl.gitops.promotion import AppliedRelease
 from dfctl.load.repo import WorkTree
 from dfctl.pipeline import check
 from dfctl.reconcile.connect import etcd_credentials
 from dfctl.report.gitops import (
     audit_json,
     audit_text,
+    decisions_json,
+    decisions_text,
     outcome_text,
-    verdicts_json,
-    verdicts_text,
 )
 
 # -- approvals check -----------------------------------------------------------------------------
@@ -47,6 +49,30 @@ def approvals_arguments(parser: argparse.ArgumentParser) -> None:
         "check", help="judge every first-parent commit of a range against approvals.yaml"
     )
     check_parser.add_argument("--range", required=True, metavar="BASE..HEAD", dest="range")
+    check_parser.add_argument(
+        "--env",
+        metavar="ENV",
+        help="also judge change windows, freezes and promotion for this environment",
+    )
+    check_parser.add_argument(
+        "--now",
+        type=datetime_argument,
+        default=None,
+        metavar="DATETIME",
+        help="with --env: the moment to judge windows and freezes at (ISO 8601; default: now)",
+    )
+    check_parser.add_argument(
+        "--applied",
+        metavar="REV",
+        help="with --env: the revision last applied to ENV (default: BASE); its windows, "
+        "freezes and release count",
+    )
+    check_parser.add_argument(
+        "--evidence",
+        type=Path,
+        metavar="FILE",
+        help="with --env: what the earlier stages applied (dfctl audit --format json)",
+    )
     check_parser.add_argument("--format", choices=["text", "json"], default="text")
 
 
@@ -55,14 +81,44 @@ def run_approvals(args: argparse.Namespace) -> int:
     base, dots, head = args.range.partition("..")
     if not dots or not base or not head or head.startswith("."):
         raise UsageError(f"--range: expected BASE..HEAD, got {args.range!r}")
+    if args.env is None and (args.now or args.applied or args.evidence):
+        raise UsageError("--now, --applied and --evidence judge an environment: give --env")
+    git = GitRepository.open(root)
     try:
-        verdicts = verify_range(GitRepository.open(root), base, head)
+        verdicts = verify_range(git, base, head)
+        conditions = _conditions(args, git, base, verdicts) if args.env else None
     except SourceError as exc:
         raise UsageError(f"--range: {exc}") from exc
-    sys.stdout.write((verdicts_json if args.format == "json" else verdicts_text)(verdicts))
-    refused = sum(1 for v in verdicts if not v.approved)
-    sys.stderr.write(f"dfctl: {len(verdicts)} commits, {refused} refused\n")
+    decisions = decide(verdicts, conditions)
+    sys.stdout.write((decisions_json if args.format == "json" else decisions_text)(decisions))
+    refused = sum(1 for d in decisions if d.outcome == "refused" and d.superseded_by is None)
+    waiting = sum(1 for d in decisions if d.outcome == "waits")
+    sys.stderr.write(f"dfctl: {len(decisions)} commits, {refused} refused, {waiting} waiting\n")
     return EXIT_FINDINGS if refused else EXIT_OK
+
+
+def _conditions(
+    args: argparse.Namespace, git: GitRepository, base: str, verdicts: list[Verdict]
+) -> Conditions:
+    """The environment as the applied revision defines it, the moment, and the evidence."""
+    top = git.work_tree or git.git_dir
+    applied = git.resolve(args.applied or base)
+    env = environment_at(top, git, applied, args.env)
+    if env is None:
+        raise UsageError(f"--env: no valid environment {args.env!r} at {applied[:12]}")
+    records: list[AppliedRelease] = []
+    if args.evidence is not None:
+        try:
+            text = args.evidence.read_text(encoding="utf-8")
+            records = evidence.releases(evidence.read_records(text))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise UsageError(f"--evidence {args.evidence}: {exc}") from exc
+    releases: dict[str, str | None] = {}
+    for verdict in verdicts:
+        at = environment_at(top, git, verdict.commit.sha, args.env)
+        releases[verdict.commit.sha] = at.release.version if at else None
+    now = args.now or dt.datetime.now(dt.UTC)
+    return Conditions(env, now, releases, lambda: records)
 
 
 # -- reconcile -----------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from typing import Any
 
 from dfctl.diff.changes import ObjectChange, RiskFlag
 from dfctl.diff.fields import diff_values
-from dfctl.diff.risk import risk_flags
+from dfctl.diff.risk import PRODUCTION, risk_flags, where_changed
 from dfctl.load.repo import Repo
 from dfctl.model import ApprovalPolicy
-from dfctl.model.approvals import Need
+from dfctl.model.approvals import ChangeItem, Need
 from dfctl.render import DesiredState, environment_names, render
 from dfctl.render.state import CONFIG_SERVICE, SOURCE_ANNOTATION, ConfigDocument, KubeObject
 
@@ -97,14 +97,43 @@ def _sort(obj: KubeObject) -> tuple[str, int, str, str, str]:
     return obj.sort_key()
 
 
+def change_items(changes: Sequence[ObjectChange], flags: Sequence[RiskFlag]) -> list[ChangeItem]:
+    """What a change does, one item per changed object (with the risk flags raised on it) and
+    one per flag raised on an environment as a whole (its release), for approvals.yaml's
+    content rules. The production flag is not an item's flag: the environment says it."""
+    on_object: dict[tuple[str, str], set[str]] = {}
+    for flag in flags:
+        on_object.setdefault((flag.environment, flag.ref), set()).add(flag.code)
+    items = []
+    placed: set[tuple[str, str]] = set()
+    for change in changes:
+        where = (change.environment, where_changed(change))
+        placed.add(where)
+        items.append(
+            ChangeItem(
+                change.environment,
+                change.target,
+                f"{change.environment} {where_changed(change)}",
+                tuple(sorted(on_object.get(where, set()) - {PRODUCTION})),
+            )
+        )
+    for flag in flags:
+        if flag.code != PRODUCTION and (flag.environment, flag.ref) not in placed:
+            items.append(
+                ChangeItem(flag.environment, "", f"{flag.environment} {flag.detail}", (flag.code,))
+            )
+    return items
+
+
 def approvals_needed(
-    base: Repo, changed_paths: Sequence[str]
+    base: Repo, changed_paths: Sequence[str], items: Sequence[ChangeItem] = ()
 ) -> tuple[tuple[Need, ...], tuple[str, ...]]:
-    """Who must approve a change of ``changed_paths``, by the base revision's approvals.yaml."""
+    """Who must approve a change of ``changed_paths`` that does ``items``, by the base
+    revision's approvals.yaml (path rules for the files, content rules for the items)."""
     policies = base.of(ApprovalPolicy)
-    if not policies or not changed_paths:
+    if not policies or not (changed_paths or items):
         return (), ()
-    needs, uncovered = policies[0].needs_for(changed_paths)
+    needs, uncovered = policies[0].needs_for(changed_paths, items)
     return tuple(needs), tuple(uncovered)
 
 
@@ -130,7 +159,7 @@ def review(
         after = render(head, env) if env in environment_names(head) else None
         changes.extend(diff_states(env, before, after))
     flags = risk_flags(base, head, changes, names)
-    approvals, uncovered = approvals_needed(base, changed_paths)
+    approvals, uncovered = approvals_needed(base, changed_paths, change_items(changes, flags))
     return Review(
         base_name, head_name, tuple(names), tuple(changes), tuple(flags), approvals, uncovered
     )

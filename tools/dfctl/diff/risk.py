@@ -19,6 +19,8 @@ RULE_RELAXED = "control-rule-relaxed"
 PROVINCE_ITEM = "province-item"
 DELETION = "deletion"
 RELEASE = "release"
+CODE_RETIRED = "code-retired"
+CODE_REMOVED = "code-removed"
 
 FLAG_TITLES: dict[str, str] = {
     PRODUCTION: "changes production",
@@ -28,6 +30,8 @@ FLAG_TITLES: dict[str, str] = {
     RULE_RELAXED: "relaxes or disables a control rule",
     PROVINCE_ITEM: "changes a province-managed configuration item",
     SCALE: "changes quota or replicas by more than 50%",
+    CODE_RETIRED: "retires or disables an element code",
+    CODE_REMOVED: "removes an element code",
 }
 
 SCALE_LIMIT = Fraction(1, 2)
@@ -54,7 +58,9 @@ def risk_flags(
     for change in changes:
         if change.op == "remove":
             flags.append(
-                RiskFlag(DELETION, change.environment, _where(change), f"{change.kind} is removed")
+                RiskFlag(
+                    DELETION, change.environment, where_changed(change), f"{change.kind} is removed"
+                )
             )
         if change.kind in ("ResourceQuota", "Deployment"):
             flags.extend(_scale_flags(change))
@@ -64,11 +70,14 @@ def risk_flags(
             flags.extend(_rule_flags(change))
         if change.target == CONFIG_SERVICE and change.kind == "ConfigItemSet":
             flags.extend(_province_item_flags(change))
+        if change.target == CONFIG_SERVICE and change.kind == "ElementSet":
+            flags.extend(_code_flags(change))
     order = list(FLAG_TITLES)
     return sorted(flags, key=lambda f: (order.index(f.code), f.environment, f.ref, f.detail))
 
 
-def _where(change: ObjectChange) -> str:
+def where_changed(change: ObjectChange) -> str:
+    """Where a change is, as a flag's ``ref`` names it."""
     return change.ref if change.target == CONFIG_SERVICE else f"{change.target}: {change.ref}"
 
 
@@ -108,7 +117,7 @@ def _scale_flags(change: ObjectChange) -> list[RiskFlag]:
                     RiskFlag(
                         SCALE,
                         change.environment,
-                        _where(change),
+                        where_changed(change),
                         f"{field.path} {field.old} → {field.new} ({beyond})",
                     )
                 )
@@ -136,7 +145,10 @@ def _path_flags(change: ObjectChange) -> list[RiskFlag]:
     new_paths = _ip_blocks(change.new) - _ip_blocks(change.old)
     return [
         RiskFlag(
-            EXTERNAL_PATH, change.environment, _where(change), f"ingress from {cidr} on {ports}"
+            EXTERNAL_PATH,
+            change.environment,
+            where_changed(change),
+            f"ingress from {cidr} on {ports}",
         )
         for cidr, ports in sorted(new_paths)
     ]
@@ -193,4 +205,34 @@ def _province_item_flags(change: ObjectChange) -> list[RiskFlag]:
             changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
             detail = f"{key}: {', '.join(changed)} changed"
         flags.append(RiskFlag(PROVINCE_ITEM, change.environment, change.ref, detail))
+    return flags
+
+
+def _codes(body: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    return {r["code"]: r for r in ((body or {}).get("spec", {}).get("elements", []) or [])}
+
+
+def _code_flags(change: ObjectChange) -> list[RiskFlag]:
+    """Codes a change removes, and codes it retires (an end date set, or disabled)."""
+    before, after = _codes(change.old), _codes(change.new)
+    flags = []
+    for code in sorted(before):
+        old, new = before[code], after.get(code)
+        if new is None:
+            flags.append(
+                RiskFlag(CODE_REMOVED, change.environment, change.ref, f"{code} is removed")
+            )
+        elif new.get("end_date") and not old.get("end_date"):
+            flags.append(
+                RiskFlag(
+                    CODE_RETIRED,
+                    change.environment,
+                    change.ref,
+                    f"{code} ends on {new['end_date']}",
+                )
+            )
+        elif old.get("enabled", True) and not new.get("enabled", True):
+            flags.append(
+                RiskFlag(CODE_RETIRED, change.environment, change.ref, f"{code} is disabled")
+            )
     return flags

@@ -19,6 +19,7 @@ from typing import Any
 
 from dfctl.adapters.kube import PART_OF, KubeClient
 from dfctl.errors import NotFound
+from dfctl.gitops.gate import Decision
 from dfctl.gitops.promotion import AppliedRelease
 
 NAMESPACE = "dfctl-system"
@@ -34,10 +35,33 @@ FAILED = "failed"
 class CommitRecord:
     sha: str
     title: str
-    authors: tuple[str, ...]  # who wrote the merge request's commits
+    authors: tuple[str, ...]  # who wrote the change: its commits, and what its merge changed
     merged_by: str
     approvers: tuple[str, ...]
     break_glass: str | None = None  # the emergency's reason
+    verdict: str = "approved"  # the gate's decision: approved, or refused (and superseded)
+    merge_changes: tuple[str, ...] = ()  # files the merge commit changed itself (its merger's)
+    supersedes: tuple[str, ...] = ()  # refused commits this merge replaces
+    superseded_by: str | None = None  # the merge that replaced this refused commit
+    reasons: tuple[str, ...] = ()  # why it was refused, for a superseded commit
+
+
+def commit_record(decision: Decision) -> CommitRecord:
+    """What the evidence keeps of one commit the applied revision includes."""
+    verdict = decision.verdict
+    return CommitRecord(
+        verdict.commit.sha,
+        verdict.commit.title,
+        tuple(str(p) for p in verdict.authors),
+        str(verdict.commit.author),
+        tuple(str(p) for p in verdict.approvers),
+        verdict.break_glass,
+        decision.outcome,
+        verdict.merge_changes,
+        verdict.supersedes,
+        decision.superseded_by,
+        verdict.problems if decision.superseded_by else (),
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,11 @@ class Evidence:
                 c["merged_by"],
                 tuple(c["approvers"]),
                 c.get("break_glass"),
+                c.get("verdict", "approved"),
+                tuple(c.get("merge_changes", ())),
+                tuple(c.get("supersedes", ())),
+                c.get("superseded_by"),
+                tuple(c.get("reasons", ())),
             )
             for c in data["commits"]
         )
@@ -192,3 +221,26 @@ def merged(*sources: Iterable[Evidence]) -> list[Evidence]:
 
 def releases(records: Sequence[Evidence]) -> list[AppliedRelease]:
     return [r for r in (e.as_release() for e in records) if r is not None]
+
+
+def read_records(text: str) -> list[Evidence]:
+    """Records as ``dfctl audit --format json`` prints them (a list, or an object with the
+    list under ``records``); ValueError saying which record is unreadable and why."""
+    data = json.loads(text)
+    if isinstance(data, dict):
+        data = data.get("records")
+    if not isinstance(data, list):
+        raise ValueError("expected a list of evidence records (dfctl audit --format json)")
+    records = []
+    for index, item in enumerate(data):
+        try:
+            if not isinstance(item, dict):
+                raise TypeError("not an object")
+            record = Evidence.from_data(item)
+            record.as_release()  # its times must read
+            records.append(record)
+        except KeyError as exc:
+            raise ValueError(f"record {index + 1} has no {exc.args[0]!r}") from exc
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"record {index + 1} is not an evidence record ({exc})") from exc
+    return sorted(records, key=sort_key)

@@ -10,6 +10,7 @@ not UTF-8, a NUL, a malformed identity) keeps its defects, and the gate refuses 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -18,10 +19,13 @@ from dfctl.errors import GitError
 
 _GITLAB_MERGE = re.compile(r"^Merge branch '[^']+' into '[^']+'$")
 _PERSON = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+)>$")
+_OBJECT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_TIME = re.compile(r"^ (?P<seconds>\d{1,12}) (?P<zone>[+-]\d{4})$")
 
 APPROVED_BY = "Approved-by"
 BREAK_GLASS = "Break-glass"
 CO_AUTHORED_BY = "Co-authored-by"
+SUPERSEDES = "Supersedes"
 
 
 @dataclass(frozen=True, order=True)
@@ -59,13 +63,16 @@ class Commit:
     committer: Person | None = None
     tree: str = ""
     defects: tuple[str, ...] = ()  # why the commit does not read cleanly; the gate refuses it
+    supersedes: tuple[str, ...] = ()  # raw trailer values: refused commits this one replaces
+    committed_at: dt.datetime | None = None  # the committer's time, as the committer wrote it
 
     @property
     def title(self) -> str:
         """What the change is called: a GitLab merge commit's subject only names the branch, the
-        merge request's title is the first line of its body."""
+        merge request's title is the first line of its body. Lines end at ``\n`` only, as git
+        reads them (``str.splitlines`` would also end them at characters like \x1e)."""
         if _GITLAB_MERGE.match(self.subject):
-            for line in self.body.splitlines():
+            for line in self.body.split("\n"):
                 if line.strip():
                     return line.strip()
         return self.subject
@@ -93,30 +100,62 @@ def _text(raw: bytes, what: str, defects: list[str]) -> str:
         return raw.decode("utf-8", "replace")
 
 
-def _identity(raw: bytes | None, what: str, defects: list[str]) -> Person:
+def _identity(
+    raw: bytes | None, what: str, defects: list[str]
+) -> tuple[Person, dt.datetime | None]:
     """``Name <email> seconds zone`` as git writes author and committer headers."""
     if raw is None:
         defects.append(f"it has no {what}")
-        return Person("?", "?")
+        return Person("?", "?"), None
     text = _text(raw, what, defects)
     opening = text.find("<")
     closing = text.find(">", opening + 1)
     if opening < 0 or closing < 0:
         defects.append(f'its {what} is not "Name <email>"')
-        return Person(text.strip()[:80] or "?", "?")
-    return Person(text[:opening].strip(), text[opening + 1 : closing].strip())
+        return Person(text.strip()[:80] or "?", "?"), None
+    person = Person(text[:opening].strip(), text[opening + 1 : closing].strip())
+    stamp = _TIME.match(text[closing + 1 :])
+    if stamp is None:
+        defects.append(f"its {what} has no valid time")
+        return person, None
+    zone = int(stamp["zone"])
+    offset = dt.timedelta(hours=abs(zone) // 100, minutes=abs(zone) % 100)
+    try:
+        moment = dt.datetime.fromtimestamp(
+            int(stamp["seconds"]), dt.timezone(-offset if zone < 0 else offset)
+        )
+    except (OverflowError, OSError, ValueError):
+        defects.append(f"its {what} has no valid time")
+        return person, None
+    return person, moment
 
 
-def _headers(raw: bytes) -> tuple[dict[bytes, list[bytes]], bytes]:
-    """The commit's headers (continuation lines folded in) and its message."""
+def _headers(raw: bytes, defects: list[str]) -> tuple[dict[bytes, list[bytes]], bytes]:
+    """The commit's headers (continuation lines folded in) and its message.
+
+    git writes ``tree``, then every ``parent``, then ``author`` and ``committer``, each once and
+    in that order, and reads parents only from the lines right after the tree. A commit object
+    written otherwise (a ``parent`` line after the author, a second author …) is not what git
+    shows: its structural headers are taken as git takes them, and the rest is a defect.
+    """
     head, _, message = raw.partition(b"\n\n")
     headers: dict[bytes, list[bytes]] = {}
     last: list[bytes] | None = None
+    order = [b"tree", b"parent", b"author", b"committer"]
+    stage = 0  # how far through ``order`` the lines have come
     for line in head.split(b"\n"):
         if line.startswith(b" ") and last:
             last[-1] += b"\n" + line[1:]
             continue
         key, _, value = line.partition(b" ")
+        if key in order:
+            position = order.index(key)
+            repeat_ok = key == b"parent" and stage == position
+            if position < stage or (position == stage and not repeat_ok and key in headers):
+                defects.append(f"its {key.decode()} header is out of place or repeated")
+                last = None
+                continue
+            stage = position
         last = headers.setdefault(key, [])
         last.append(value)
     return headers, message
@@ -143,11 +182,14 @@ def read_commit(repo: GitRepository, sha: str) -> Commit:
     if found.type != "commit":
         raise GitError(f"{sha[:12]} is a {found.type}, not a commit")
     defects: list[str] = []
-    headers, raw_message = _headers(found.data)
+    headers, raw_message = _headers(found.data, defects)
     tree = headers.get(b"tree", [b""])[0].decode("ascii", "replace")
     parents = tuple(p.decode("ascii", "replace") for p in headers.get(b"parent", []))
-    author = _identity(headers.get(b"author", [None])[0], "author", defects)
-    committer = _identity(headers.get(b"committer", [None])[0], "committer", defects)
+    for name, value in (("tree", tree), *(("parent", p) for p in parents)):
+        if not _OBJECT_ID.match(value):
+            defects.append(f"its {name} {value[:80]!r} is not an object id")
+    author, _authored_at = _identity(headers.get(b"author", [None])[0], "author", defects)
+    committer, committed_at = _identity(headers.get(b"committer", [None])[0], "committer", defects)
     message = _text(raw_message, "message", defects)
     subject, body = _subject_and_body(message)
     trailers: dict[str, list[str]] = {}
@@ -169,6 +211,8 @@ def read_commit(repo: GitRepository, sha: str) -> Commit:
         committer,
         tree,
         tuple(defects),
+        values(SUPERSEDES),
+        committed_at,
     )
 
 
@@ -181,6 +225,18 @@ def first_parent_commits(repo: GitRepository, base: str | None, head: str) -> li
     exclude = [repo.resolve(base)] if base else []
     ids = repo.rev_list([head_sha], exclude, first_parent=True, reverse=True)
     return [read_commit(repo, sha) for sha in ids]
+
+
+def merge_own_changes(repo: GitRepository, merge: Commit) -> tuple[str, ...]:
+    """The paths a merge commit changes itself: where its tree differs from git's automatic
+    merge of its two parents (``git merge-tree --write-tree``). A merge GitLab makes changes
+    nothing itself; an "evil merge" (a change slipped into the merge commit) or a conflict
+    resolved in it does, and that change is its merger's. GitError when git cannot merge them."""
+    first, second = merge.parents
+    automatic, _clean = repo.merge_tree(first, second)
+    if automatic == merge.tree:
+        return ()
+    return tuple(repo.changed_paths(automatic, merge.tree))
 
 
 def brought_in(repo: GitRepository, merge: Commit) -> list[Commit]:

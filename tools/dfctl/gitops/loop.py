@@ -1,11 +1,12 @@
 """Continuous reconcile: fetch main, prove every new commit, and apply what may go now.
 
 One pass: fetch the branch; hold the environment's Lease (or stand by); find the last applied
-revision from the markers; verify the approvals of every first-parent commit since; keep the
-approved ones before the first refusal; outside a change window (or in a freeze) keep only the
-leading break-glass ones; validate the newest kept revision; check promotion when its release
-differs from the applied one; plan; apply the clusters and the configuration service; move the
-markers; record the evidence. When nothing is new, measure drift instead.
+revision from the markers; ask the gate (``gate.decide``, the same answer ``dfctl approvals
+check --env`` gives) about every first-parent commit since: approved, refused or waiting for a
+window, a freeze, promotion or a commit before it; take the newest commit that may go; validate
+it (against the applied revision too, for the evolution rules); plan; apply the clusters and the
+configuration service; move the markers; record the evidence. When nothing is new, measure drift
+instead.
 
 The gate's own settings (change windows, freezes) are read from the last applied revision, like
 the approval rules from each commit's parent: a change never opens its own way in.
@@ -37,11 +38,20 @@ from dfctl.errors import (
     ValidationFailed,
 )
 from dfctl.gitops import evidence as ev
-from dfctl.gitops.approvals import Verdict, approved_prefix, verify_range
+from dfctl.gitops.approvals import Verdict, verify_range
+from dfctl.gitops.gate import (
+    APPROVED,
+    Conditions,
+    Decision,
+    decide,
+    environment_at,
+    environments_at,
+    target,
+)
 from dfctl.gitops.lease import DEFAULT_DURATION, LeaderElector
 from dfctl.gitops.metrics import ReconcileMetrics
 from dfctl.gitops.mirror import Mirror
-from dfctl.gitops.promotion import earlier_stages, promotion_problem
+from dfctl.gitops.promotion import AppliedRelease, earlier_stages
 from dfctl.gitops.windows import check_window
 from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import Repo, load_repo
@@ -124,6 +134,7 @@ class PassOutcome:
     evidence: ev.Evidence | None = None
     drift: int | None = None
     plan: Plan | None = field(default=None, repr=False)
+    decisions: tuple[Decision, ...] = ()  # the gate's answer for each commit since the applied one
 
     @property
     def ok(self) -> bool:
@@ -241,47 +252,94 @@ class Reconciler:
             )
         if last == head:
             return self._up_to_date(env_head, head)
-        verdicts = verify_range(repo, base, head)
-        for verdict in verdicts:
+        env_base = self._environment_at(base)
+        decisions = self._decisions(base, head, env_base)
+        for decision in decisions:
+            verdict = decision.verdict
             self.emit(
-                "info" if verdict.approved else "warning",
+                "info" if decision.outcome == APPROVED else "warning",
                 "verdict",
                 commit=verdict.commit.sha,
+                verdict=decision.outcome,
                 approved=verdict.approved,
                 approvers=[str(p) for p in verdict.approvers],
                 break_glass=verdict.break_glass,
                 problems=list(verdict.problems),
+                reasons=list(decision.reasons),
             )
-        approved, refused = approved_prefix(verdicts)
-        stops: list[str] = []
-        if refused is not None:
-            stops.append(
-                f"{refused.commit.short} ({refused.commit.title}) is not approved: "
-                + "; ".join(refused.problems)
-            )
-        env_base = self._environment_at(base)
+        newest = target(decisions)
+        stops = _stops(decisions, newest)
         window = check_window(env_base, self.now())
-        going = approved
-        if not window.allowed:
-            leading = 0
-            while leading < len(approved) and approved[leading].break_glass:
-                leading += 1
-            going = approved[:leading]
-            if leading < len(approved):
-                waiting = approved[leading].commit
-                stops.insert(0, f"{waiting.short} ({waiting.title}) waits: {window.reason}")
-        if going:
-            target = going[-1].commit.sha
+        if newest is not None:
+            going = decisions[: newest + 1]
+            revision = going[-1].commit_sha
         elif last is None and window.allowed:
-            target = base  # the first apply: the trusted initial revision itself
+            going, revision = [], base  # the first apply: the trusted initial revision itself
         elif last is None:
-            raise _Refusal("window", [f"{base[:12]} waits: {window.reason}", *stops])
+            return self._held(
+                "window", [f"{base[:12]} waits: {window.reason}", *stops], head, decisions
+            )
         else:
-            raise _Refusal("window" if approved else "approvals", stops)
-        outcome = self._apply(env_base, target, last, going, window.reason, head)
+            held = next((d for d in decisions if d.stops or d.gate == "promotion"), None)
+            gate = held.gate if held is not None else "approvals"
+            return self._held(gate, stops, head, decisions)
+        outcome = self._apply(base, revision, last, going, window.reason, head)
         for stop in stops:
             self.emit("warning", "stopped", reason=stop)
-        return replace(outcome, reasons=(*stops, *outcome.reasons), verdicts=tuple(verdicts))
+        return replace(
+            outcome,
+            reasons=(*stops, *outcome.reasons),
+            verdicts=tuple(d.verdict for d in decisions),
+            decisions=tuple(decisions),
+        )
+
+    def _held(
+        self, gate: str, reasons: Sequence[str], head: str, decisions: Sequence[Decision]
+    ) -> PassOutcome:
+        """Nothing may go: the pass is refused by ``gate``, with the gate's decisions."""
+        self.metrics.refused(gate)
+        for reason in reasons:
+            self.emit("warning", "refused", gate=gate, reason=reason)
+        return PassOutcome(
+            "refused",
+            self.settings.environment,
+            head,
+            reasons=tuple(reasons),
+            verdicts=tuple(d.verdict for d in decisions),
+            decisions=tuple(decisions),
+        )
+
+    def _decisions(self, base: str, head: str, env_base: Environment) -> list[Decision]:
+        """The gate's decisions on every commit since ``base``, as ``dfctl approvals check
+        --env`` gives them: windows and freezes of the applied revision, promotion from the
+        earlier stages' records in their clusters."""
+        repo = self.mirror.repo
+        verdicts = verify_range(repo, base, head)
+        releases: dict[str, str | None] = {}
+        for verdict in verdicts:
+            env = environment_at(self.mirror.path, repo, verdict.commit.sha, env_base.name)
+            releases[verdict.commit.sha] = env.release.version if env else None
+        conditions = Conditions(env_base, self.now(), releases, lambda: self._records(base))
+        return decide(verdicts, conditions)
+
+    def _records(self, base: str) -> list[AppliedRelease]:
+        """What the earlier stages applied, from the evidence in their clusters (as the applied
+        revision names them)."""
+        stages = set(earlier_stages(self.settings.environment))
+        found: list[ev.Evidence] = []
+        environments = environments_at(self.mirror.path, self.mirror.repo, base)
+        for other in environments.of(Environment):
+            if other.name not in stages:
+                continue
+            for cluster in other.clusters:
+                try:
+                    found.extend(ev.ClusterEvidence(self.connections.client(cluster)).list())
+                except TargetError as exc:
+                    raise _Refusal(
+                        "promotion",
+                        [f"cannot read {other.name}'s applied-revision records: {exc}"],
+                    ) from exc
+        return ev.releases(ev.merged(found))
 
     # -- the pieces ----------------------------------------------------------------------------
     def _lead(self, env: Environment) -> bool:
@@ -346,8 +404,12 @@ class Reconciler:
             [f"the targets' markers name unrelated revisions: {', '.join(sorted(revisions))}"],
         )
 
-    def _desired(self, rev: str) -> tuple[Repo, dict[str, int], DesiredState]:
-        checked = self.revisions.checked(rev, today_in_shanghai(self.now()))
+    def _desired(
+        self, rev: str, base: str | None = None
+    ) -> tuple[Repo, dict[str, int], DesiredState]:
+        """The desired state at ``rev``, validated (against ``base``, the applied revision, for
+        the evolution rules: a code deleted instead of retired never reaches an environment)."""
+        checked = self.revisions.checked(rev, today_in_shanghai(self.now()), base=base)
         result = checked.result
         summary = {
             "files": result.files_checked,
@@ -384,40 +446,20 @@ class Reconciler:
             "up-to-date", self.settings.environment, head, head, None, (), (), None, len(drift)
         )
 
-    def _promotion(self, repo: Repo, env: Environment, base_env: Environment) -> None:
-        version = env.release.version
-        if version == base_env.release.version or not earlier_stages(env.name):
-            return
-        stages = set(earlier_stages(env.name))
-        records: list[ev.Evidence] = []
-        for other in repo.of(Environment):
-            if other.name not in stages:
-                continue
-            for cluster in other.clusters:
-                try:
-                    records.extend(ev.ClusterEvidence(self.connections.client(cluster)).list())
-                except TargetError as exc:
-                    raise _Refusal(
-                        "promotion",
-                        [f"cannot read {other.name}'s applied-revision records: {exc}"],
-                    ) from exc
-        problem = promotion_problem(env.name, version, ev.releases(ev.merged(records)))
-        if problem is not None:
-            raise _Refusal("promotion", [problem])
-
     def _apply(
         self,
-        base_env: Environment,
+        base: str,
         target: str,
         last: str | None,
-        going: Sequence[Verdict],
+        going: Sequence[Decision],
         window: str,
         head: str,
     ) -> PassOutcome:
+        """Apply ``target``: validated against ``base`` (the applied revision, or the trusted
+        initial one) for the evolution rules, unless it is ``base`` itself."""
         started_at = self.now()
-        repo, summary, state = self._desired(target)
+        repo, summary, state = self._desired(target, base if target != base else None)
         env = next(e for e in repo.of(Environment) if e.name == self.settings.environment)
-        self._promotion(repo, env, base_env)
         targets = self.connections.targets(env, target)
         plan = make_plan(state, target, targets)
         try:
@@ -448,17 +490,7 @@ class Reconciler:
             revision=target,
             previous=last,
             release=env.release.version,
-            commits=tuple(
-                ev.CommitRecord(
-                    v.commit.sha,
-                    v.commit.title,
-                    tuple(str(p) for p in v.authors),
-                    str(v.commit.author),
-                    tuple(str(p) for p in v.approvers),
-                    v.break_glass,
-                )
-                for v in going
-            ),
+            commits=tuple(ev.commit_record(d) for d in going),
             validation=summary,
             plan=_plan_summary(plan),
             result=ev.FAILED if error else ev.APPLIED,
@@ -514,6 +546,17 @@ class Reconciler:
 
     def close(self) -> None:
         self.mirror.close()
+
+
+def _stops(decisions: Sequence[Decision], newest: int | None) -> list[str]:
+    """Why the pass stops where it does: the commit a closed window holds (first, as the
+    reconciler has always said), the first refused one, and the newest one promotion holds
+    (when nothing after it goes)."""
+    first_wait = next((d for d in decisions if d.gate == "window" and d.stops), None)
+    refused = next((d for d in decisions if d.outcome == "refused" and d.stops), None)
+    later = decisions[(newest + 1 if newest is not None else 0) :]
+    promotion = next((d for d in later if d.gate == "promotion"), None)
+    return [d.stop_reason() for d in (first_wait, refused, promotion) if d is not None]
 
 
 def _plan_summary(plan: Plan) -> dict[str, Any]:

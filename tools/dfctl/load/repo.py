@@ -113,6 +113,8 @@ class Repo:
     documents: dict[str, Document] = field(default_factory=dict)  # path -> document
     diagnostics: list[Diagnostic] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    # every data file of the source, loaded or not (a partial validation loads only some)
+    source_paths: list[str] = field(default_factory=list)
     # identities named by files that failed to load, so references to them do not cascade
     unreadable: dict[str, set[str]] = field(default_factory=dict)
     _by_kind: dict[str, list[Document]] = field(default_factory=dict)
@@ -176,6 +178,7 @@ def load_repo(
     """
     repo = Repo()
     paths = source.data_paths()
+    repo.source_paths = paths
     if only is not None:
         paths = [p for p in paths if p in only]
     repo.paths = paths

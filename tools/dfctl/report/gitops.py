@@ -3,44 +3,78 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from dfctl.gitops.approvals import Verdict
 from dfctl.gitops.evidence import Evidence
+from dfctl.gitops.gate import Decision
 from dfctl.gitops.loop import PassOutcome
+from dfctl.model.approvals import Need
+
+FORMAT_VERSION = 1
 
 
-def verdict_data(verdict: Verdict) -> dict[str, Any]:
+def shown(text: str) -> str:
+    """Committer-written text for a terminal: control and format characters (escape sequences,
+    bidirectional overrides, separators) are shown as escapes, never passed through."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Cf") else c
+        for c in text
+    )
+
+
+def need_data(need: Need) -> dict[str, Any]:
     return {
-        "commit": verdict.commit.sha,
-        "title": verdict.commit.title,
-        "merged_by": str(verdict.commit.author),
-        "authors": [str(p) for p in verdict.authors],
-        "approved": verdict.approved,
-        "approvers": [str(p) for p in verdict.approvers],
-        "break_glass": verdict.break_glass,
-        "needs": [
-            {"group": n.group, "count": n.count, "rules": list(n.rules), "paths": list(n.paths)}
-            for n in verdict.needs
-        ],
-        "problems": list(verdict.problems),
+        "group": need.group,
+        "count": need.count,
+        "rules": list(need.rules),
+        "paths": list(need.paths),
+        "changes": list(need.changes),
     }
 
 
-def verdicts_text(verdicts: Sequence[Verdict]) -> str:
+def decision_data(decision: Decision) -> dict[str, Any]:
+    verdict = decision.verdict
+    return {
+        "commit": verdict.commit.sha,
+        "verdict": decision.outcome,
+        "reasons": list(decision.reasons),
+        "approvers": [str(p) for p in verdict.approvers],
+        "title": verdict.commit.title,
+        "merged_by": str(verdict.commit.author),
+        "authors": [str(p) for p in verdict.authors],
+        "break_glass": verdict.break_glass,
+        "needs": [need_data(n) for n in verdict.needs],
+        "merge_changes": list(verdict.merge_changes),
+        "supersedes": list(verdict.supersedes),
+        "superseded_by": decision.superseded_by,
+        "notes": list(verdict.notes),
+    }
+
+
+def decisions_text(decisions: Sequence[Decision]) -> str:
+    """One line per commit (its verdict, title and approvers), then its reasons and notes."""
     lines = []
-    for verdict in verdicts:
-        word = "approved" if verdict.approved else "refused"
-        by = f" (by {', '.join(map(str, verdict.approvers))})" if verdict.approved else ""
+    for decision in decisions:
+        verdict = decision.verdict
+        by = ", ".join(map(str, verdict.approvers))
+        shown_by = f" (by {by})" if by and decision.outcome != "refused" else ""
         glass = f" BREAK-GLASS: {verdict.break_glass}" if verdict.break_glass else ""
-        lines.append(f"{verdict.commit.short} {word:10} {verdict.commit.title}{by}{glass}")
-        lines.extend(f"    {problem}" for problem in verdict.problems)
-    return "".join(f"{line}\n" for line in lines)
+        lines.append(
+            f"{verdict.commit.short} {decision.outcome:10} {verdict.commit.title}{shown_by}{glass}"
+        )
+        lines.extend(f"    {reason}" for reason in decision.reasons)
+        lines.extend(f"    note: {note}" for note in verdict.notes)
+    return "".join(f"{shown(line)}\n" for line in lines)
 
 
-def verdicts_json(verdicts: Sequence[Verdict]) -> str:
-    return json.dumps([verdict_data(v) for v in verdicts], ensure_ascii=False, indent=2) + "\n"
+def decisions_json(decisions: Sequence[Decision]) -> str:
+    data = {
+        "format_version": FORMAT_VERSION,
+        "verdicts": [decision_data(d) for d in decisions],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def outcome_text(outcome: PassOutcome) -> str:
@@ -61,7 +95,7 @@ def outcome_text(outcome: PassOutcome) -> str:
     else:
         lines.append(f"{env}: {outcome.status}")
     lines.extend(f"{env}: {reason}" for reason in outcome.reasons)
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{shown(line)}\n" for line in lines)
 
 
 def audit_text(records: Sequence[Evidence]) -> str:
@@ -90,10 +124,19 @@ def audit_text(records: Sequence[Evidence]) -> str:
                     f"    BREAK-GLASS {commit.sha[:12]}: {commit.break_glass}; "
                     "review after the fact"
                 )
+            if commit.merge_changes:
+                lines.append(
+                    f"    MERGE {commit.sha[:12]} changed itself: {', '.join(commit.merge_changes)}"
+                )
+            if commit.superseded_by:
+                lines.append(
+                    f"    SUPERSEDED {commit.sha[:12]} was refused ({'; '.join(commit.reasons)}); "
+                    f"superseded by {commit.superseded_by[:12]}"
+                )
         if record.error:
             lines.append(f"    error: {record.error}")
         lines.extend(f"    note: {note}" for note in record.notes)
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{shown(line)}\n" for line in lines)
 
 
 def audit_json(records: Sequence[Evidence]) -> str:

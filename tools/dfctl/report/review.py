@@ -10,6 +10,7 @@ from typing import Any
 from dfctl.diff.changes import ObjectChange
 from dfctl.diff.review import Review
 from dfctl.diff.risk import FLAG_TITLES
+from dfctl.model.approvals import Need
 from dfctl.render.write import dump_yaml
 
 MAX_FIELD_ROWS = 40
@@ -35,9 +36,17 @@ def _files(paths: tuple[str, ...], limit: int = 3) -> str:
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
+def _covered(need: Need) -> str:
+    """The files a need covers (the first few), then the changed objects it covers."""
+    parts = [_files(need.paths)] if need.paths else []
+    if need.changes:
+        parts.append(_files(need.changes))
+    return "; ".join(parts)
+
+
 def _approval_lines(review: Review) -> list[str]:
     lines = [
-        f"APPROVAL {need.count} from {need.group} ({'; '.join(need.rules)}: {_files(need.paths)})"
+        f"APPROVAL {need.count} from {need.group} ({'; '.join(need.rules)}: {_covered(need)})"
         for need in review.approvals
     ]
     lines += [f"APPROVAL no rule of approvals.yaml covers {path}" for path in review.uncovered]
@@ -102,13 +111,14 @@ def _approvals_markdown(review: Review) -> list[str]:
     out = [
         f"**Approvals needed** (approvals.yaml at `{review.base}`)",
         "",
-        "| group | approvals | rule | files |",
+        "| group | approvals | rule | files and changed objects |",
         "|---|---:|---|---|",
     ]
     for need in review.approvals:
-        files = "<br>".join(f"`{p}`" for p in need.paths[:MAX_APPROVAL_FILES])
-        if len(need.paths) > MAX_APPROVAL_FILES:
-            files += f"<br>… {len(need.paths) - MAX_APPROVAL_FILES} more"
+        items = [*need.paths, *need.changes]
+        files = "<br>".join(f"`{p}`" for p in items[:MAX_APPROVAL_FILES])
+        if len(items) > MAX_APPROVAL_FILES:
+            files += f"<br>… {len(items) - MAX_APPROVAL_FILES} more"
         out.append(f"| {need.group} | {need.count} | {'; '.join(need.rules)} | {files} |")
     for path in review.uncovered:
         out.append(f"| ⚠️ none | — | no rule of approvals.yaml covers it | `{path}` |")
@@ -178,7 +188,13 @@ def as_json(review: Review) -> str:
             for f in review.flags
         ],
         "approvals": [
-            {"group": n.group, "count": n.count, "rules": list(n.rules), "paths": list(n.paths)}
+            {
+                "group": n.group,
+                "count": n.count,
+                "rules": list(n.rules),
+                "paths": list(n.paths),
+                "changes": list(n.changes),
+            }
             for n in review.approvals
         ],
         "uncovered": list(review.uncovered),
