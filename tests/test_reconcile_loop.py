@@ -1012,8 +1012,8 @@ def test_a_deleted_code_never_reaches_an_environment(
     assert refused.status == "refused"
     assert refused.reasons == (
         f"{deletion[:12]} fails validation with 1 errors",
-        'standards/elements/exp_func.yaml:28:1: error DFP-EVO-001 code "2010150" '
-        "(standards/elements/exp_func.yaml:62 at base) is gone from set exp_func/2026/990000000; "
+        'standards/elements/exp_func.yaml:41:1: error DFP-EVO-001 code "2010150" '
+        "(standards/elements/exp_func.yaml:75 at base) is gone from set exp_func/2026/990000000; "
         "retire it (end_date, successor) instead of deleting it",
     )
     assert marker(acc) == repo.root
