@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dfctl.checks.secrets import is_secret_key, secret_kind
+from dfctl.redact import is_secret_key, secret_kind
 
 
 @pytest.mark.parametrize(
