@@ -9,14 +9,19 @@ from collections.abc import Iterator
 
 from dfctl.checks import (
     access,
+    capacity,
     cloud,
     control_rules,
+    datahub,
     elements,
     evolution,
     loader_rules,
+    locks,
+    portal,
     references,
     registry,
     releases,
+    schedule,
     schema_line,
     secrets,
     sysconfig,
@@ -31,12 +36,17 @@ RULES: dict[str, Rule] = registry.rule_table(
     secrets.RULES,
     elements.RULES,
     evolution.RULES,
+    locks.RULES,
     references.RULES,
     sysconfig.RULES,
     control_rules.RULES,
     releases.RULES,
     cloud.RULES,
+    capacity.RULES,
     access.RULES,
+    portal.RULES,
+    datahub.RULES,
+    schedule.RULES,
 )
 
 

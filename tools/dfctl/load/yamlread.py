@@ -560,7 +560,9 @@ class _TreeBuilder:
         if wanted == "float" and value.__class__ is int:
             value = float(value)
         if not _fits_tag(value, wanted):
-            self._error(line, column, RULE_TAG, f"{shown(text)} is not a valid !!{wanted}", fatal=True)
+            self._error(
+                line, column, RULE_TAG, f"{shown(text)} is not a valid !!{wanted}", fatal=True
+            )
         return value
 
     def _open(self, container: YMap | YSeq, event: Any) -> None:
