@@ -135,10 +135,11 @@ _CLOUD_KEYS = (
         re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
     ),
 )
-# ";" ends the user or password: "sqlserver://host:1433;user=sa;password=…" has neither
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^\s/@:;?#]*):([^\s/@;]+)@([^\s/@?#;]+)")
-_GO_DSN = re.compile(r"(?<![^\s\"'=,;(])([^\s:/@\"']+):([^\s@/\"']+)@(?:tcp|udp|unix)\(")
-_ORACLE = re.compile(r"jdbc:oracle:[a-z]+:@?([^\s/@:]+)/([^\s@]+)@")
+# The password runs to the last "@" before the host (a password may hold "@", ":", "#"); ";"
+# ends it: "sqlserver://host:1433;user=sa;password=…" has no user-info at all.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^\s/@:;?#]*):([^\s/;]+)@([^\s/@?#;]+)")
+_GO_DSN = re.compile(r"(?<![^\s\"'=,;(])([^\s:/@\"']+):([^\s/\"']+)@(?:tcp|udp|unix)\(")
+_ORACLE = re.compile(r"jdbc:oracle:[a-z]+:@?([^\s/@:]+)/([^\s/]+)@")
 # name=value inside a connection string or a URL query; the name decides (is_secret_key)
 _PARAMETER = re.compile(
     r"(?<![\w.\-])([A-Za-z][\w.\-]*)[ \t]*=[ \t]*"
