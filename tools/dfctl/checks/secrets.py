@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from dfctl.checks.registry import RawFinding, file_rule
@@ -75,34 +76,64 @@ def _levels(root: YMap) -> Iterator[tuple[list[YMap], list[Any]]]:
         level = list(itertools.compress(values, map(_CONTAINERS.__contains__, map(type, values))))
 
 
-def _names_secret(key: str) -> bool:
-    """A mapping key, or the configuration key of a key/value pair, that names a secret."""
-    return is_secret_key(key) or is_secret_key(key.rpartition(".")[2])
+def _names_secret(config_key: str) -> bool:
+    """Whether a configuration key (``portal.sso.client_secret``) names a secret: its last
+    segment decides, and the few distinct last segments of 20,000 keys are decided once."""
+    return is_secret_key(config_key.rpartition(".")[2])
 
 
-def _may_have_secret_key(document: Document) -> bool:
-    for maps, _values in _levels(document.root):
-        keys: set[str] = set().union(*maps)
-        if any(is_secret_key(k) for k in keys):
-            return True
-        if _PAIR_KEY in keys:
-            pairs = (m.get(_PAIR_KEY) for m in maps)
-            if any(isinstance(k, str) and _names_secret(k) for k in pairs):
-                return True
-    return False
+@dataclass(frozen=True)
+class _Screen:
+    """What a cheap look at a whole document found: whether each rule must walk it."""
+
+    secret_key: bool
+    secret_value: bool
 
 
-def _may_have_secret_value(document: Document) -> bool:
+# The screen of the document screened last: both rules ask about the same document one after
+# the other, and the level walk is most of their cost. DFP-SEC-002, which runs second, lets
+# it go, so no document outlives its load here.
+_last_screen: list[tuple[Document, _Screen]] = []
+
+
+def _screen(document: Document, release: bool = False) -> _Screen:
+    if _last_screen and _last_screen[0][0] is document:
+        found = _last_screen[0][1]
+    else:
+        found = _screen_levels(document)
+        _last_screen[:] = [(document, found)]
+    if release:
+        _last_screen.clear()
+    return found
+
+
+def _screen_levels(document: Document) -> _Screen:
+    secret_key = secret_value = False
     for maps, values in _levels(document.root):
-        text = "\0".join(filter(str.__instancecheck__, values))
-        if may_hold_secret(text):
-            return True
         keys: set[str] = set().union(*maps)
-        for key in keys & FREE_TEXT_KEYS:
-            prose = (m.get(key) for m in maps)
-            if any(isinstance(t, str) and free_text_hits(t) for t in prose):
-                return True
-    return False
+        if not secret_key:
+            secret_key = any(is_secret_key(k) for k in keys) or (
+                _PAIR_KEY in keys
+                and any(isinstance(k, str) and _names_secret(k) for k in _pair_keys(maps))
+            )
+        if not secret_value:
+            text = "\0".join(filter(str.__instancecheck__, values))
+            secret_value = may_hold_secret(text) or any(
+                free_text_hits(_prose(maps, key)) for key in keys & FREE_TEXT_KEYS
+            )
+        if secret_key and secret_value:
+            break
+    return _Screen(secret_key, secret_value)
+
+
+def _pair_keys(maps: list[YMap]) -> Iterator[Any]:
+    return (m.get(_PAIR_KEY) for m in maps)
+
+
+def _prose(maps: list[YMap], key: str) -> str:
+    """Every value of ``key`` in one text: one search, not one per value (a hit cannot cross
+    a line)."""
+    return "\n".join(t for m in maps if isinstance(t := m.get(key), str))
 
 
 def _is_literal(value: Any) -> bool:
@@ -154,7 +185,7 @@ def secret_keys_hold_references(document: Document) -> Iterator[RawFinding]:
         client_secret: 9f86d081884c7d659a2feaa0c55ad015
         数据库密码: Budget2026
     """
-    if not _may_have_secret_key(document):
+    if not _screen(document).secret_key:
         return
     for node in _walk(document.root):
         if not isinstance(node, YMap):
@@ -194,7 +225,7 @@ def no_secret_values(document: Document) -> Iterator[RawFinding]:
         reason: 临时账号 admin 密码：Abc@12345，用完即删
         note: "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMifQ.c2lnbmF0dXJl"
     """
-    if not _may_have_secret_value(document):
+    if not _screen(document, release=True).secret_value:
         return
     for node in _walk(document.root):
         if isinstance(node, YSeq):
