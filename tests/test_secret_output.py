@@ -122,6 +122,33 @@ def test_gitlab(leaky_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [i["description"] for i in issues] == [line.split(" ", 2)[2] for line in EXPECTED]
 
 
+def test_a_number_under_a_secret_key_is_not_quoted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(CASE, repo)
+    replace(
+        repo / SYSTEM,
+        "client_secret: secret://vault/dfp/portal/treasury-payment/oauth-client",
+        "client_secret: 20261127",
+    )
+    code = main(["--repo", str(repo), "validate", "--today", "2026-11-27", "--format", "json"])
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert code == 1
+    assert [(d["rule"], d["message"]) for d in found] == [
+        (
+            "DFP-SEC-001",
+            '"client_secret" holds a literal value; put the secret in the secret store and '
+            "write its reference here (secret://<store>/<path>)",
+        ),
+        (
+            "DFP-STR-004",
+            "client_secret must be a string, not a number (not shown: its key names a secret); "
+            "quote it",
+        ),
+    ]
+
+
 @pytest.mark.parametrize(
     ("message", "shown"),
     [

@@ -233,12 +233,17 @@ class _ValueProblem:
         path = _show_path(self.data_path)
         if self.data_path and self.data_path[-1] == "[key]":
             path = f"key of {_show_path(self.data_path[:-2])}" if len(self.data_path) > 2 else "key"
+        secret_path = any(isinstance(p, str) and is_secret_key(p) for p in self.data_path)
         if self.number_text is not None:
             text = self.number_text
+            if secret_path:
+                return RULE_NUMBER_FOR_STRING, (
+                    f"{path} must be a string, not a number (not shown: its key names a "
+                    "secret); quote it"
+                )
             return RULE_NUMBER_FOR_STRING, (
                 f'{path} must be a string, not the number {text}: write "{text}"'
             )
-        secret_path = any(isinstance(p, str) and is_secret_key(p) for p in self.data_path)
         if secret_path and self.got is None and isinstance(self.node, (str, int, float)):
             got = "a value that is not shown (its key names a secret)"
         else:
