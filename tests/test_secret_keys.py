@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dfctl.redact import free_text_hits, is_secret_key, secret_kind
+from dfctl.redact import free_text_hits, is_secret_key, redact, secret_kind
 from dfctl.redact import shown as show
 
 
@@ -118,3 +118,24 @@ def test_secrets_in_free_text(text: str, found: bool) -> None:
 )
 def test_values_quoted_back_are_shown_only_when_harmless(value: str, shown: str) -> None:
     assert show(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("password=Ab,c(12)3;host=x", "password=****;host=x"),
+        ("password: Ab,c123 then", "password: **** then"),
+        ("密码：Abc,123，用完即删", "密码：****，用完即删"),
+        ("Driver={MySQL};Pwd={Ab;c1};", "Driver={MySQL};Pwd=****;"),
+        (
+            "jdbc:mysql://h/db?user=a&password=P,w(1)&ssl=1",
+            "jdbc:mysql://h/db?user=a&password=****&ssl=1",
+        ),
+        (
+            "mysql://czj_tips:Tips@2026xx@10.90.1.17:3306/tips",
+            "mysql://czj_tips:****@10.90.1.17:3306/tips",
+        ),
+    ],
+)
+def test_a_password_is_masked_whole(text: str, masked: str) -> None:
+    assert redact(text) == masked

@@ -140,17 +140,18 @@ _CLOUD_KEYS = (
 _URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^\s/@:;?#]*):([^\s/;]+)@([^\s/@?#;]+)")
 _GO_DSN = re.compile(r"(?<![^\s\"'=,;(])([^\s:/@\"']+):([^\s/\"']+)@(?:tcp|udp|unix)\(")
 _ORACLE = re.compile(r"jdbc:oracle:[a-z]+:@?([^\s/@:]+)/([^\s/]+)@")
-# name=value inside a connection string or a URL query; the name decides (is_secret_key)
+# name=value inside a connection string or a URL query; the name decides (is_secret_key). The
+# value runs to what separates parameters (";", "&", a space) or ends the text around it, so a
+# password holding "," or ")" is masked whole: masking too much is harmless, too little is not.
 _PARAMETER = re.compile(
-    r"(?<![\w.\-])([A-Za-z][\w.\-]*)[ \t]*=[ \t]*"
-    r"(\{[^}\s]*\}|[^\s;&,'\"<>(){}\[\]]+)"
+    r"(?<![\w.\-])([A-Za-z][\w.\-]*)[ \t]*=[ \t]*(\{[^}]*\}|[^\s;&'\"，。；、]+)"
 )
 # free text: "password: …", "pwd=…", "密码：…", "口令是…"
 _PHRASE = re.compile(
-    r"(?<![\w.\-])([A-Za-z][\w.\-]*)[ \t]*[:：=][ \t]*(?!//)([^\s，。；;,、）)\"']+)"
+    r"(?<![\w.\-])([A-Za-z][\w.\-]*)[ \t]*[:：=][ \t]*(?!//)([^\s，。；;、）\"']+)"
 )
 _CHINESE_PHRASE = re.compile(
-    "(" + "|".join(CHINESE_SECRET_WORDS) + r")[ \t]*(?:[:：=]|是|为)[ \t]*([^\s，。；;,、）)\"']+)"
+    "(" + "|".join(CHINESE_SECRET_WORDS) + r")[ \t]*(?:[:：=]|是|为)[ \t]*([^\s，。；;、）\"']+)"
 )
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{20,}(?![A-Za-z0-9+/])")
 _MIN_ENTROPY = 3.5  # bits per character; random base62 of 20 characters has about 4.0

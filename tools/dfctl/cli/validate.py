@@ -20,6 +20,7 @@ from dfctl.cli.common import (
     today,
 )
 from dfctl.errors import SourceError, UsageError
+from dfctl.load.base_revision import find_base
 from dfctl.load.repo import WorkTree
 from dfctl.report.diagnostics import FORMATS
 from dfctl.validate import validate
@@ -77,9 +78,6 @@ def validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _base(root: Path, given: str | None) -> tuple[str | None, str]:
     """(the revision to compare with, how it was chosen) for ``--base``."""
-    # the git adapter takes a fifth of a second to import; runs without a base never need it
-    from dfctl.load.base_revision import find_base  # noqa: PLC0415
-
     if given is None:
         return None, ""
     if given != AUTO:
