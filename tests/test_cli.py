@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dfctl.cli import main
+from dfctl.cli import COMMANDS, build_parser, main
 from dfctl.cli import validate as validate_command
 
 ELEMENTS = "standards/elements/exp-func-2026.yaml"
@@ -113,6 +115,9 @@ VALID_ELEMENTS = FILES[ELEMENTS].replace("code: 201", 'code: "201"')
 
 
 def make_repo(root: Path, files: dict[str, str]) -> Path:
+    """A configuration repository holding ``files`` (and an environments/ folder, which marks
+    it as one)."""
+    (root / "environments").mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -208,6 +213,74 @@ def test_a_path_outside_the_repository_exits_2(
     assert err == f"dfctl: {outside} is outside the repository {bad_repo.resolve()}\n"
 
 
+def test_outside_a_configuration_repository_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    (elsewhere / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    for command in ("validate", "fmt"):
+        assert run(capsys, command) == (
+            2,
+            "",
+            f"dfctl: not a configuration repository: {elsewhere.resolve()} "
+            "(no approvals.yaml or environments/)\n",
+        )
+
+
+def test_a_path_that_does_not_exist_exits_2(
+    bad_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(bad_repo)
+    for command in ("validate", "fmt"):
+        assert run(capsys, "--repo", str(bad_repo), command, "cloud/clusters/tke-prod-z.yaml") == (
+            2,
+            "",
+            "dfctl: cloud/clusters/tke-prod-z.yaml: no such file or folder\n",
+        )
+
+
+def test_a_folder_stands_for_its_data_files(
+    bad_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(bad_repo)
+    code, out, err = run(capsys, "validate", "--today", "2026-11-27", "cloud/clusters")
+    # the cluster, and the namespace whose rules read clusters
+    assert (code, out) == (1, lines(CLUSTER, NAMESPACE))
+    assert err == "dfctl: checked 2 files: 2 errors, 0 warnings\n"
+
+
+def test_repo_may_follow_the_command(
+    bad_repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    before = run(capsys, "--repo", str(bad_repo), "validate", "--today", "2026-11-27")
+    after = run(capsys, "validate", "--repo", str(bad_repo), "--today", "2026-11-27")
+    # given in both places, the one after the command wins
+    both = run(
+        capsys,
+        "--repo",
+        str(elsewhere),
+        "validate",
+        "--repo",
+        str(bad_repo),
+        "--today",
+        "2026-11-27",
+    )
+    assert before == after == both
+    assert before[0] == 1
+
+
+def test_changed_needs_a_base(bad_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--repo", str(bad_repo), "validate", "--changed") == (
+        2,
+        "",
+        "dfctl: --changed needs --base REV (or --base auto)\n",
+    )
+
+
 def test_explain_of_an_unknown_rule_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "explain", "DFP-YAML-099") == (
         2,
@@ -227,15 +300,17 @@ def test_explain_of_a_loader_rule(capsys: pytest.CaptureFixture[str]) -> None:
 # -- formats -----------------------------------------------------------------------------------
 
 
-def test_json_format_is_a_list_of_flat_objects(
+def test_json_format_is_versioned_with_a_list_of_flat_objects(
     bad_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(
         capsys, "--repo", str(bad_repo), "validate", "--today", "2026-11-27", "--format", "json"
     )
     assert code == 1
-    found = json.loads(out)
-    assert isinstance(found, list)
+    document = json.loads(out)
+    assert list(document) == ["format_version", "diagnostics"]
+    assert document["format_version"] == 1
+    found = document["diagnostics"]
     assert len(found) == len(FILES)
     for item in found:
         assert set(item) == {"file", "line", "column", "rule", "severity", "message"}
@@ -250,14 +325,14 @@ def test_json_format_is_a_list_of_flat_objects(
     assert [item["file"] for item in found] == sorted(FILES)
 
 
-def test_json_format_of_a_clean_repository_is_an_empty_list(
+def test_json_format_of_a_clean_repository_has_no_diagnostics(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = make_repo(tmp_path, {ELEMENTS: VALID_ELEMENTS})
     code, out, _ = run(
         capsys, "--repo", str(repo), "validate", "--today", "2026-11-27", "--format", "json"
     )
-    assert (code, json.loads(out)) == (0, [])
+    assert (code, json.loads(out)) == (0, {"format_version": 1, "diagnostics": []})
 
 
 def test_github_format_writes_workflow_annotations(
@@ -306,6 +381,42 @@ def test_sarif_format_is_sarif_2_1_0(bad_repo: Path, capsys: pytest.CaptureFixtu
             }
         ],
     }
+
+
+def test_gitlab_format_is_a_code_quality_report(
+    bad_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "--repo", str(bad_repo), "validate", "--today", "2026-11-27", "--format", "gitlab"
+    )
+    assert code == 1
+    report = json.loads(out)
+    assert isinstance(report, list)
+    assert [issue["location"]["path"] for issue in report] == sorted(FILES)
+    first = report[0]
+    assert set(first) == {"description", "check_name", "fingerprint", "severity", "location"}
+    assert {k: v for k, v in first.items() if k != "fingerprint"} == {
+        "description": "DFP-STR-004 kubernetes_version must be a string, not the number 1.30: "
+        'write "1.30"',
+        "check_name": "DFP-STR-004",
+        "severity": "critical",
+        "location": {"path": CLUSTER, "lines": {"begin": 8}},
+    }
+    assert len({issue["fingerprint"] for issue in report}) == len(report)
+    assert all(len(issue["fingerprint"]) == 64 for issue in report)
+
+
+def test_gitlab_fingerprints_survive_moved_lines(
+    bad_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("--repo", str(bad_repo), "validate", "--today", "2026-11-27", "--format", "gitlab")
+    before = json.loads(run(capsys, *args)[1])
+    cluster = bad_repo / CLUSTER
+    text = cluster.read_text(encoding="utf-8")
+    cluster.write_text(text.replace("kind: Cluster\n", "kind: Cluster\n# 生产集群A\n"), "utf-8")
+    after = json.loads(run(capsys, *args)[1])
+    assert after[0]["location"]["lines"]["begin"] == before[0]["location"]["lines"]["begin"] + 1
+    assert [i["fingerprint"] for i in after] == [i["fingerprint"] for i in before]
 
 
 # -- validating some paths ---------------------------------------------------------------------
@@ -378,3 +489,56 @@ def test_an_internal_error_is_one_line_and_exit_2(
     assert (code, out) == (2, "")
     assert err == "dfctl: internal error: RuntimeError: checker exploded\n"
     assert "Traceback" not in err
+
+
+# -- help ----------------------------------------------------------------------------------------
+
+
+def _parsers(
+    parser: argparse.ArgumentParser, name: str
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_name, sub in action.choices.items():
+                yield from _parsers(sub, f"{name} {sub_name}")
+
+
+def _undocumented(parser: argparse.ArgumentParser, name: str) -> Iterator[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            yield from (f"{name} {c.dest}" for c in action._choices_actions if not c.help)
+        elif action.help is None and action.dest != "help":
+            yield f"{name} {'/'.join(action.option_strings) or action.dest}"
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_subcommand_and_option_has_a_help_line(command: str) -> None:
+    parsers = list(_parsers(build_parser(command), "dfctl"))
+    # the command's own parser, with its arguments, is among them
+    assert any(name == f"dfctl {command}" for name, _ in parsers)
+    missing = [line for name, parser in parsers for line in _undocumented(parser, name)]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("args", "example"),
+    [
+        (["validate"], "dfctl validate --base auto"),
+        (["diff"], "dfctl diff --base"),
+        (["approvals", "check"], "dfctl approvals check --range"),
+    ],
+)
+def test_help_shows_examples_and_exit_codes(
+    args: list[str], example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*args, "--help"]) == 0
+    out = capsys.readouterr().out
+    epilog = out[out.index("\nexamples:\n") :]
+    assert f"\n  {example}" in epilog
+    exit_codes = epilog[epilog.index("\nexit codes:\n") :].splitlines()[1:]
+    assert [
+        line.split()[0]
+        for line in exit_codes
+        if line.startswith("  ") and line.split()[0].isdigit()
+    ] == ["0", "1", "2"]

@@ -83,6 +83,8 @@ BASE_CODES = """\
 
 def write(root: Path, files: dict[str, str]) -> None:
     for path, text in files.items():
+        # environments/ marks the folder holding the data as a configuration repository
+        (root / path.split("standards/")[0] / "environments").mkdir(parents=True, exist_ok=True)
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

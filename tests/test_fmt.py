@@ -149,6 +149,7 @@ elements:
 
 
 def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
+    (root / "environments").mkdir(parents=True, exist_ok=True)  # marks a configuration repository
     for path, content in files.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)

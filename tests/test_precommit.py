@@ -106,7 +106,8 @@ def break_files(repo: Path) -> None:
 
 
 def local_config() -> str:
-    entry = f"{shlex.quote(sys.executable)} -m dfctl validate"
+    """This repository's own dfctl-validate hook, with this checkout's dfctl."""
+    entry = f"{shlex.quote(sys.executable)} -m dfctl validate --base auto --changed"
     return (
         "repos:\n"
         "  - repo: local\n"
@@ -116,8 +117,20 @@ def local_config() -> str:
         f"        entry: {entry}\n"
         "        language: system\n"
         f"        files: {DATA_FILES}\n"
+        "        always_run: true\n"
         "        require_serial: true\n"
     )
+
+
+def test_local_config_is_the_repositorys_own_hook() -> None:
+    """The tests commit through the hook as .pre-commit-config.yaml defines it."""
+    loaded: Any = YAML(typ="safe").load((ROOT / ".pre-commit-config.yaml").read_text("utf-8"))
+    ours = next(h for h in loaded["repos"][0]["hooks"] if h["id"] == "dfctl-validate")
+    tested: Any = YAML(typ="safe").load(local_config())["repos"][0]["hooks"][0]
+    assert ours["entry"] == "dfctl validate --base auto --changed"
+    assert tested["entry"].endswith(" -m " + ours["entry"])
+    for key in ("language", "files", "always_run", "require_serial"):
+        assert tested[key] == ours[key], key
 
 
 def test_commit_is_checked_by_the_local_hook(tmp_path: Path) -> None:
@@ -150,19 +163,80 @@ def test_commit_is_checked_by_the_local_hook(tmp_path: Path) -> None:
     assert git(repo, env, "diff", "--cached", "--name-only").splitlines() == [CLUSTER, ELEMENTS]
 
 
-def test_a_commit_without_data_files_skips_the_hooks(tmp_path: Path) -> None:
+def test_a_commit_without_data_files_checks_nothing(tmp_path: Path) -> None:
     env = hook_env(tmp_path)
     repo = tmp_path / "city"
     shutil.copytree(FIXTURE_REPO, repo)
     init_repo(repo, env)
     (repo / ".pre-commit-config.yaml").write_text(local_config(), "utf-8")
     run(pre_commit("install"), repo, env)
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "--quiet", "-m", "经济分类与验收集群")
+    # broken, but not staged: pre-commit sets it aside while the hooks run
     break_files(repo)
     (repo / "README.md").write_text("# XX市 数字财政\n", "utf-8")
-    git(repo, env, "add", "README.md", ".pre-commit-config.yaml")
+    git(repo, env, "add", "README.md")
     done = run(["git", "commit", "-m", "说明"], repo, env, check=False)
     assert done.returncode == 0, done.stdout
-    assert re.search(r"^dfctl validate\.+\(no files to check\)Skipped$", done.stdout, re.M)
+    assert re.search(r"^dfctl validate\.+Passed$", done.stdout, re.M), done.stdout
+
+
+def _committed_city(tmp_path: Path, env: dict[str, str], extra: dict[str, str]) -> Path:
+    repo = tmp_path / "city"
+    shutil.copytree(FIXTURE_REPO, repo)
+    for path, text in extra.items():
+        (repo / path).write_text(text, "utf-8")
+    init_repo(repo, env)
+    (repo / ".pre-commit-config.yaml").write_text(local_config(), "utf-8")
+    run(pre_commit("install"), repo, env)
+    git(repo, env, "add", "-A")
+    done = run(["git", "commit", "-m", "经济分类与验收集群"], repo, env, check=False)
+    assert done.returncode == 0, done.stdout
+    return repo
+
+
+def test_deleting_a_code_is_refused_by_the_hook(tmp_path: Path) -> None:
+    env = hook_env(tmp_path)
+    repo = _committed_city(tmp_path, env, {})
+    head = git(repo, env, "rev-parse", "HEAD").strip()
+    elements = repo / ELEMENTS
+    text = elements.read_text("utf-8")
+    elements.write_text(text[: text.index('  - code: "2010102"')], "utf-8")
+    git(repo, env, "add", "-A")
+
+    done = run(["git", "commit", "-m", "删除科目"], repo, env, check=False)
+
+    assert done.returncode != 0
+    assert re.search(r"^dfctl validate\.+Failed$", done.stdout, re.MULTILINE), done.stdout
+    assert (
+        f'{ELEMENTS}:11:1: error DFP-EVO-001 code "2010102" ({ELEMENTS}:21 at base) is gone '
+        "from set exp_func/2026/990000000; retire it (end_date, successor) instead of deleting it"
+    ) in done.stdout.splitlines()
+    assert git(repo, env, "rev-parse", "HEAD").strip() == head
+
+
+PROVINCE_FILE = "standards/elements/exp-func-province.yaml"
+
+
+def test_deleting_a_whole_file_is_refused_by_the_hook(tmp_path: Path) -> None:
+    env = hook_env(tmp_path)
+    province = (FIXTURE_REPO / ELEMENTS).read_text("utf-8")
+    province = province[: province.index("elements:\n")] + (
+        'elements:\n  - code: "2010150"\n    name: 事业运行\n    start_date: "2026-01-01"\n'
+    )
+    repo = _committed_city(tmp_path, env, {PROVINCE_FILE: province})
+    head = git(repo, env, "rev-parse", "HEAD").strip()
+    # a commit that only deletes: git passes the hook no file name at all
+    git(repo, env, "rm", "--quiet", PROVINCE_FILE)
+
+    done = run(["git", "commit", "-m", "删除省级扩展科目"], repo, env, check=False)
+
+    assert done.returncode != 0
+    assert (
+        f'{ELEMENTS}:11:1: error DFP-EVO-001 code "2010150" ({PROVINCE_FILE}:12 at base) is gone '
+        "from set exp_func/2026/990000000; retire it (end_date, successor) instead of deleting it"
+    ) in done.stdout.splitlines(), done.stdout
+    assert git(repo, env, "rev-parse", "HEAD").strip() == head
 
 
 def _hook_patterns(path: Path) -> dict[str, re.Pattern[str]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from dfctl.redact import redact
+
 
 class Severity(enum.Enum):
     ERROR = "error"
@@ -18,7 +20,10 @@ class Severity(enum.Enum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Diagnostic:
-    """A finding at ``file:line:column``. Positions are 1-based; line 0 is rejected."""
+    """A finding at ``file:line:column``. Positions are 1-based; line 0 is rejected.
+
+    The message is masked as the record is made: whatever a rule quotes, a secret that
+    :mod:`dfctl.redact` recognises never reaches an output format (or a log)."""
 
     file: str
     line: int
@@ -32,6 +37,9 @@ class Diagnostic:
             raise ValueError(
                 f"positions are 1-based, got {self.line}:{self.column} for {self.rule}"
             )
+        masked = redact(self.message)
+        if masked != self.message:
+            object.__setattr__(self, "message", masked)
 
     def __str__(self) -> str:
         """The one text form: ``file:line:col: severity RULE message``."""

@@ -91,6 +91,38 @@ class GitRepository:
         except GitError as exc:
             raise GitError(f"unknown revision {rev!r}") from exc
 
+    def head(self) -> str | None:
+        """The commit HEAD points at (a branch or a detached HEAD); None before the first
+        commit."""
+        try:
+            return str(self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}"))
+        except GitError:
+            return None
+
+    def try_resolve(self, rev: str) -> str | None:
+        """The full commit id ``rev`` names, or None when it names none."""
+        try:
+            return self.resolve(rev)
+        except GitError:
+            return None
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The best common ancestor of two commits (full ids); None when this clone holds none
+        (unrelated histories, or a shallow clone cut above it)."""
+        _check_id(one)
+        _check_id(other)
+        try:
+            out = self._repo.git.merge_base(one, other)
+        except git.GitCommandError as exc:
+            if exc.status == 1:
+                return None
+            raise GitError(f"git merge-base {one[:12]} {other[:12]}: {_complaint(exc)}") from exc
+        return str(out).strip() or None
+
+    def is_shallow(self) -> bool:
+        """Whether this clone's history is cut short (``git clone --depth``)."""
+        return self._git("rev-parse", "--is-shallow-repository").strip() == "true"
+
     def has_commit(self, sha: str) -> bool:
         try:
             self._git("cat-file", "-e", f"{sha}^{{commit}}")

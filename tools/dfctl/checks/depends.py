@@ -41,6 +41,11 @@ KIND_DEPENDS: dict[str, frozenset[str]] = {
 }
 
 
+# The kinds the rules compare with the base revision (DFP-EVO-*, DFP-LCK-*): only these are
+# loaded at the base.
+BASE_KINDS = frozenset({"ElementSet", "ConfigItemSet", "ControlRuleSet"})
+
+
 def selection(changed: list[str], all_paths: list[str]) -> tuple[set[str], set[str]]:
     """(paths to load, paths to report) when only ``changed`` files are being validated.
 

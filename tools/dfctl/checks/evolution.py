@@ -33,6 +33,15 @@ from dfctl.model.elements import UNIT_TYPES, Correction, Element, Provenance
 _SHOWN_CODES = 5
 
 
+def _unchanged(now: SetIndex, before: SetIndex, key: SetKey) -> bool:
+    """The identity is held by the very same models at both revisions: the files were not
+    touched (``validate`` loads them once for both), so nothing in them can have changed."""
+    current, earlier = now.files.get(key), before.files.get(key)
+    if current is None or earlier is None or len(current) != len(earlier):
+        return False
+    return all(a is b for a, b in zip(current, earlier, strict=True))
+
+
 @repo_rule("DFP-EVO-001", Severity.ERROR)
 def code_removed(ctx: CheckContext) -> Iterator[Finding]:
     """A code present at the base revision is still present: codes are retired, never deleted.
@@ -70,6 +79,8 @@ def code_removed(ctx: CheckContext) -> Iterator[Finding]:
                 first_of_code[element_set.set_code] = element_set
     unreadable = set(ctx.repo.paths) - set(ctx.repo.documents)
     for key, base_sets in before.files.items():
+        if _unchanged(now, before, key):
+            continue
         if not now.known(key[0]) or any(s.src.file in unreadable for s in base_sets):
             continue
         current = now.files.get(key)
@@ -158,7 +169,7 @@ def name_changed(ctx: CheckContext) -> Iterator[Finding]:
         return
     now, before = SetIndex(ctx.repo), SetIndex(ctx.base)
     for key, current in now.files.items():
-        if key not in before.files:
+        if key not in before.files or _unchanged(now, before, key):
             continue
         base_codes = before.codes(key)
         corrected = new_corrections(now, before, key)
@@ -213,7 +224,7 @@ def mapping_changed(ctx: CheckContext) -> Iterator[Finding]:
         return
     now, before = SetIndex(ctx.repo), SetIndex(ctx.base)
     for key, current in now.files.items():
-        if key not in before.files:
+        if key not in before.files or _unchanged(now, before, key):
             continue
         base_codes = before.codes(key)
         corrected = new_corrections(now, before, key)

@@ -75,26 +75,35 @@ def chosen_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+_REPO_HELP = "repository root (default: the git work tree around the current folder)"
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s own arguments are added (the others are not needed)."""
     parser = argparse.ArgumentParser(
         prog="dfctl", description="Configuration as code for the city Digital Finance platform."
     )
-    parser.add_argument("--version", action="version", version=f"dfctl {__version__}")
     parser.add_argument(
-        "--repo",
-        type=Path,
-        default=None,
-        help="repository root (default: the git work tree around the current folder)",
+        "--version", action="version", version=f"dfctl {__version__}", help="show the version"
     )
+    parser.add_argument("--repo", type=Path, default=None, help=_REPO_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, entry in COMMANDS.items():
-        sub = commands.add_parser(name, help=entry.help, description=entry.help)
+        sub = commands.add_parser(
+            name,
+            help=entry.help,
+            description=entry.help,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name == command:
             module = importlib.import_module(f"dfctl.cli.{entry.module}")
             found = module.COMMANDS[name]
             found.arguments(sub)
             sub.set_defaults(run=found.run)
+        # also after the command (`dfctl validate --repo X`; given there, it wins), unless the
+        # command has a --repo of its own (reconcile's is the URL to fetch)
+        if "--repo" not in sub._option_string_actions:
+            sub.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help=_REPO_HELP)
     return parser
 
 

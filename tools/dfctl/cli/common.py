@@ -92,6 +92,20 @@ def repository_root(args: argparse.Namespace) -> Path:
     return GitRepository.work_tree_of(here) or here.resolve()
 
 
+CONFIGURATION_MARKERS = ("approvals.yaml", "environments/")
+
+
+def configuration_root(args: argparse.Namespace) -> Path:
+    """:func:`repository_root`, which must hold a configuration: approvals.yaml or
+    environments/. Checking a folder that holds none would check nothing and pass."""
+    root = repository_root(args)
+    if not (root / "approvals.yaml").is_file() and not (root / "environments").is_dir():
+        raise UsageError(
+            f"not a configuration repository: {root} (no approvals.yaml or environments/)"
+        )
+    return root
+
+
 def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
     out = []
     for raw in paths:
@@ -101,6 +115,22 @@ def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
         except ValueError as exc:
             raise UsageError(f"{raw} is outside the repository {root}") from exc
     return out
+
+
+def existing_paths(root: Path, paths: Sequence[str], data_paths: Sequence[str]) -> list[str]:
+    """``paths`` relative to ``root``; each must exist, and a folder stands for the data files
+    in it. A path that does not exist is a mistake, not a file with nothing to report."""
+    out: list[str] = []
+    for raw, relative in zip(paths, relative_paths(root, paths), strict=True):
+        full = root / relative
+        if full.is_dir():
+            prefix = "" if relative == "." else relative.rstrip("/") + "/"
+            out.extend(p for p in data_paths if p.startswith(prefix))
+        elif full.exists():
+            out.append(relative)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return list(dict.fromkeys(out))
 
 
 # -- the terminal --------------------------------------------------------------------------------

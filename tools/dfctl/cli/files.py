@@ -5,22 +5,32 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dfctl.cli.common import EXIT_FINDINGS, EXIT_OK, Command, relative_paths, repository_root
+from dfctl.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    Command,
+    configuration_root,
+    existing_paths,
+    repository_root,
+)
 from dfctl.fmt import format_paths
+from dfctl.load.repo import WorkTree
 from dfctl.report.diagnostics import as_text
 from dfctl.schemagen import stale_schemas, write_schemas
 
 
 def fmt_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", metavar="PATH")
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders to format (default: all)"
+    )
     parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 when a file would change"
     )
 
 
 def run_fmt(args: argparse.Namespace) -> int:
-    root = repository_root(args)
-    paths = relative_paths(root, args.paths) if args.paths else None
+    root = configuration_root(args)
+    paths = existing_paths(root, args.paths, WorkTree(root).data_paths()) if args.paths else None
     outcome = format_paths(root, paths, check=args.check)
     sys.stdout.write(as_text(outcome.diagnostics))
     verb = "would reformat" if args.check else "reformatted"

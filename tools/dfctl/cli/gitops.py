@@ -43,12 +43,38 @@ from dfctl.report.gitops import (
 # -- approvals check -----------------------------------------------------------------------------
 
 
+APPROVALS_CHECK_EPILOG = """\
+examples:
+  dfctl approvals check --range origin/main~20..origin/main
+  dfctl approvals check --range "$CI_MERGE_REQUEST_DIFF_BASE_SHA..$CI_COMMIT_SHA" --env production
+                                  in a merge-request pipeline, offline (docs/ci.md)
+
+exit codes:
+  0  every commit is approved
+  1  at least one commit is not approved
+  2  usage error: a malformed or unknown range
+"""
+
+
 def approvals_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="approvals_command", required=True, metavar="ACTION")
     check_parser = actions.add_parser(
-        "check", help="judge every first-parent commit of a range against approvals.yaml"
+        "check",
+        help="judge every first-parent commit of a range against approvals.yaml",
+        description="judge every first-parent commit of a range against approvals.yaml",
+        epilog=APPROVALS_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check_parser.add_argument("--range", required=True, metavar="BASE..HEAD", dest="range")
+    check_parser.add_argument(
+        "--range",
+        required=True,
+        metavar="BASE..HEAD",
+        dest="range",
+        help="the commits to judge: first-parent commits after BASE up to HEAD",
+    )
+    check_parser.add_argument(
+        "--format", choices=["text", "json"], default="text", help="output (default: text)"
+    )
     check_parser.add_argument(
         "--env",
         metavar="ENV",
@@ -73,7 +99,6 @@ def approvals_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="with --env: what the earlier stages applied (dfctl audit --format json)",
     )
-    check_parser.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def run_approvals(args: argparse.Namespace) -> int:
@@ -128,13 +153,13 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--repo", dest="url", required=True, metavar="URL", help="the repository to fetch"
     )
-    parser.add_argument("--env", required=True, metavar="ENV")
+    parser.add_argument("--env", required=True, metavar="ENV", help="the environment to apply to")
     every = parser.add_mutually_exclusive_group()
     every.add_argument("--once", action="store_true", help="one pass, then exit (the default)")
     every.add_argument(
         "--interval", type=float, metavar="S", help="a pass every S seconds until stopped"
     )
-    parser.add_argument("--branch", default="main")
+    parser.add_argument("--branch", default="main", help="the branch to follow (default: main)")
     parser.add_argument(
         "--cache",
         type=Path,
@@ -148,9 +173,26 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
         help="while the environment has no applied-revision marker: the revision to start "
         "from (applied as it is; every commit after it is verified)",
     )
-    parser.add_argument("--kubeconfig", type=Path, default=None)
-    parser.add_argument("--etcd-endpoints", metavar="URL[,URL]", default=None)
-    parser.add_argument("--etcd-credentials", type=Path, default=None, metavar="FILE")
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=None,
+        help="kubeconfig with one context per cluster, named like the cluster "
+        "(default: $KUBECONFIG)",
+    )
+    parser.add_argument(
+        "--etcd-endpoints",
+        metavar="URL[,URL]",
+        default=None,
+        help="configuration-service (etcd) endpoints, instead of the environment's",
+    )
+    parser.add_argument(
+        "--etcd-credentials",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="file of DFCTL_ETCD_* credentials (default: those environment variables)",
+    )
     parser.add_argument(
         "--now",
         type=datetime_argument,
@@ -161,7 +203,13 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--identity", default=None, help="this reconciler's name in the Lease (default: host/pid)"
     )
-    parser.add_argument("--lease-duration", type=int, default=120, metavar="S")
+    parser.add_argument(
+        "--lease-duration",
+        type=int,
+        default=120,
+        metavar="S",
+        help="seconds the leader's Lease lasts without renewal (default: 120)",
+    )
     parser.add_argument(
         "--evidence-log",
         type=Path,
@@ -172,7 +220,12 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--metrics-port", type=int, default=None, metavar="PORT", help="serve Prometheus metrics"
     )
-    parser.add_argument("--metrics-address", default="0.0.0.0", metavar="ADDR")
+    parser.add_argument(
+        "--metrics-address",
+        default="0.0.0.0",
+        metavar="ADDR",
+        help="address the metrics are served on (default: 0.0.0.0)",
+    )
     parser.add_argument(
         "--allow-mass-prune",
         action="store_true",
@@ -251,11 +304,15 @@ def audit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env", metavar="ENV", help="read the records kept in this environment's clusters"
     )
-    parser.add_argument("--kubeconfig", type=Path, default=None)
+    parser.add_argument(
+        "--kubeconfig", type=Path, default=None, help="kubeconfig for --env's clusters"
+    )
     parser.add_argument(
         "--break-glass", action="store_true", help="only records with break-glass changes"
     )
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--format", choices=["text", "json"], default="text", help="output (default: text)"
+    )
 
 
 def run_audit(args: argparse.Namespace) -> int:

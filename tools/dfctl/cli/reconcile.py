@@ -26,7 +26,9 @@ from dfctl.report.plan import drift_json, drift_text, plan_json, plan_text
 
 def _command(command: str) -> Command:
     def arguments(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--env", required=True, metavar="ENV")
+        parser.add_argument(
+            "--env", required=True, metavar="ENV", help="the environment (acceptance, …)"
+        )
         parser.add_argument(
             "--kubeconfig",
             type=Path,
@@ -60,7 +62,9 @@ def _command(command: str) -> Command:
             parser.add_argument(
                 "--rev", default="HEAD", metavar="REV", help="the committed revision (default HEAD)"
             )
-        parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument(
+            "--format", choices=["text", "json"], default="text", help="output (default: text)"
+        )
         if command == "apply":
             parser.add_argument(
                 "--force-conflicts",

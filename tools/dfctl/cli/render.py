@@ -44,7 +44,22 @@ def run_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+DIFF_EPILOG = """\
+examples:
+  dfctl diff --base main                          what the work tree's HEAD changes against main
+  dfctl diff --base "$CI_MERGE_REQUEST_DIFF_BASE_SHA" --head "$CI_COMMIT_SHA" --format markdown
+                                                  the merge-request note (docs/ci.md)
+  dfctl diff --base v2026.11 --env production --format json
+
+exit codes:
+  0  the review was printed (risk flags do not change the exit code)
+  1  a revision fails validation: nothing is rendered from it
+  2  usage error: an unknown revision or environment
+"""
+
+
 def diff_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = DIFF_EPILOG
     parser.add_argument(
         "--base", required=True, metavar="REV", help="the revision the change starts from"
     )
@@ -52,7 +67,12 @@ def diff_arguments(parser: argparse.ArgumentParser) -> None:
         "--head", default="HEAD", metavar="REV", help="the revision with the change (default HEAD)"
     )
     parser.add_argument("--env", metavar="ENV", help="only this environment")
-    parser.add_argument("--format", choices=list(FORMATS), default="text")
+    parser.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="text",
+        help="text, markdown (a merge-request note) or json (default: text)",
+    )
     add_today(parser)
 
 

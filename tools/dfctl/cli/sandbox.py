@@ -12,7 +12,11 @@ from dfctl.sandbox import session
 
 
 def sandbox_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument(
+        "action",
+        choices=["up", "down", "status"],
+        help="start the control planes, stop them, or show whether they run",
+    )
     parser.add_argument(
         "--name",
         action="append",

@@ -9,6 +9,7 @@ from dfctl.diff.changes import ObjectChange, RiskFlag
 from dfctl.errors import QuantityError
 from dfctl.load.repo import Repo
 from dfctl.model import Environment
+from dfctl.model.strictness import RULE_ASPECTS, is_weaker, name
 from dfctl.quantity import parse_quantity
 from dfctl.render.state import CONFIG_SERVICE
 
@@ -35,9 +36,6 @@ FLAG_TITLES: dict[str, str] = {
 }
 
 SCALE_LIMIT = Fraction(1, 2)
-# How strongly a handling stops a payment: 禁止 > 冻结 > 拦截 > 预警 > 记录.
-_HANDLING_STRENGTH = {4: 5, 3: 4, 2: 3, 1: 2, 5: 1}
-_HANDLING_NAME = {1: "预警", 2: "拦截", 3: "冻结", 4: "禁止", 5: "记录"}
 
 
 def risk_flags(
@@ -168,13 +166,13 @@ def _rule_flags(change: ObjectChange) -> list[RiskFlag]:
             detail = f"{rule_id} is removed"
         elif old.get("enabled", True) and not new.get("enabled", True):
             detail = f"{rule_id} is disabled"
-        elif _HANDLING_STRENGTH.get(new["handling"], 0) < _HANDLING_STRENGTH.get(
-            old["handling"], 0
-        ):
-            detail = (
-                f"{rule_id} handling {old['handling']} {_HANDLING_NAME.get(old['handling'], '')} → "
-                f"{new['handling']} {_HANDLING_NAME.get(new['handling'], '')}"
-            )
+        elif relaxed := [
+            f"{aspect} {old[aspect]} {name(aspect, old[aspect])} → "
+            f"{new[aspect]} {name(aspect, new[aspect])}"
+            for aspect in RULE_ASPECTS
+            if aspect in old and aspect in new and is_weaker(aspect, old[aspect], new[aspect])
+        ]:
+            detail = f"{rule_id} {relaxed[0]}"
         elif old.get("attachment_required") and not new.get("attachment_required"):
             detail = f"{rule_id} no longer requires an attachment"
         else:

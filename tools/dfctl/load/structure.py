@@ -20,6 +20,7 @@ from dfctl.load.yamlread import Document as YamlDocument
 from dfctl.load.yamlread import YMap, YSeq
 from dfctl.model import KINDS, kind_for_path
 from dfctl.model.base import Document, Source, Strict
+from dfctl.redact import is_secret_key, shown
 
 RULE_ENVELOPE = "DFP-STR-001"
 RULE_SCHEMA = "DFP-STR-002"
@@ -129,7 +130,7 @@ def _diagnostics_from(
             column,
             RULE_UNKNOWN_KEY,
             Severity.ERROR,
-            f"unknown key {name!r}{hint}{listed}",
+            f"unknown key {shown(name)}{hint}{listed}",
         )
     for parent, names in missing.items():
         if not names:
@@ -232,12 +233,21 @@ class _ValueProblem:
         path = _show_path(self.data_path)
         if self.data_path and self.data_path[-1] == "[key]":
             path = f"key of {_show_path(self.data_path[:-2])}" if len(self.data_path) > 2 else "key"
+        secret_path = any(isinstance(p, str) and is_secret_key(p) for p in self.data_path)
         if self.number_text is not None:
             text = self.number_text
+            if secret_path:
+                return RULE_NUMBER_FOR_STRING, (
+                    f"{path} must be a string, not a number (not shown: its key names a "
+                    "secret); quote it"
+                )
             return RULE_NUMBER_FOR_STRING, (
                 f'{path} must be a string, not the number {text}: write "{text}"'
             )
-        got = self.got or self.text or _show(self.node)
+        if secret_path and self.got is None and isinstance(self.node, (str, int, float)):
+            got = "a value that is not shown (its key names a secret)"
+        else:
+            got = self.got or self.text or _show(self.node)
         parts = []
         if self.expected:
             parts.append(f"expected {' or '.join(self.expected)}, got {got}")
@@ -248,7 +258,8 @@ class _ValueProblem:
 
 
 def _show(value: Any) -> str:
-    """A value as the file wrote it, short enough for one line."""
+    """A value as the file wrote it, short enough for one line; never one that may be a
+    secret (a secret pasted into the wrong field must not reach a CI log)."""
     if isinstance(value, YMap):
         return "a mapping"
     if isinstance(value, YSeq):
@@ -258,7 +269,7 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:40] + "…")
+        return shown(value)
     return str(value)
 
 

@@ -36,6 +36,7 @@ from ruamel.yaml.events import (
 )
 
 from dfctl.diagnostics import Diagnostic, Severity
+from dfctl.redact import shown
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 """Largest file accepted. The biggest real set (支出功能分类 with every province's children) is
@@ -559,7 +560,9 @@ class _TreeBuilder:
         if wanted == "float" and value.__class__ is int:
             value = float(value)
         if not _fits_tag(value, wanted):
-            self._error(line, column, RULE_TAG, f"{text!r} is not a valid !!{wanted}", fatal=True)
+            self._error(
+                line, column, RULE_TAG, f"{shown(text)} is not a valid !!{wanted}", fatal=True
+            )
         return value
 
     def _open(self, container: YMap | YSeq, event: Any) -> None:

@@ -1,7 +1,9 @@
-"""Render diagnostics as text, JSON, SARIF or GitHub workflow annotations."""
+"""Render diagnostics as text, JSON, SARIF, GitHub workflow annotations or a GitLab Code Quality
+report. Messages are already masked (a Diagnostic masks its own): no format prints a secret."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 
@@ -14,8 +16,45 @@ def as_text(diagnostics: Sequence[Diagnostic]) -> str:
     return "".join(f"{d}\n" for d in diagnostics)
 
 
+FORMAT_VERSION = 1
+
+
 def as_json(diagnostics: Sequence[Diagnostic]) -> str:
-    return json.dumps([d.as_dict() for d in diagnostics], ensure_ascii=False, indent=2) + "\n"
+    """``{"format_version": 1, "diagnostics": [...]}`` (docs/output.md)."""
+    document = {
+        "format_version": FORMAT_VERSION,
+        "diagnostics": [d.as_dict() for d in diagnostics],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+_GITLAB_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor", Severity.INFO: "info"}
+
+
+def as_gitlab(diagnostics: Sequence[Diagnostic]) -> str:
+    """A GitLab Code Quality report: the JSON array GitLab reads from a job's
+    ``artifacts:reports:codequality`` and shows in the merge request.
+
+    The fingerprint identifies a finding across pipelines, so GitLab can tell new findings from
+    fixed ones: it hashes the rule, the file and the message, not the line (a line moves when
+    lines are added above it), and the occurrence number when the same finding repeats.
+    """
+    seen: dict[str, int] = {}
+    issues = []
+    for d in diagnostics:
+        identity = f"{d.rule}\0{d.file}\0{d.message}"
+        seen[identity] = seen.get(identity, 0) + 1
+        fingerprint = hashlib.sha256(f"{identity}\0{seen[identity]}".encode()).hexdigest()
+        issues.append(
+            {
+                "description": f"{d.rule} {d.message}",
+                "check_name": d.rule,
+                "fingerprint": fingerprint,
+                "severity": _GITLAB_SEVERITY[d.severity],
+                "location": {"path": d.file, "lines": {"begin": d.line}},
+            }
+        )
+    return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
 
 
 def as_github(diagnostics: Sequence[Diagnostic]) -> str:
@@ -84,4 +123,5 @@ FORMATS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
     "json": as_json,
     "sarif": as_sarif,
     "github": as_github,
+    "gitlab": as_gitlab,
 }
