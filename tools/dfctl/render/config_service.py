@@ -13,7 +13,7 @@ Key layout (documented in docs/configuration-service.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dfctl import API_VERSION
@@ -39,11 +39,25 @@ def env_prefix(env: str) -> str:
     return f"{KEY_ROOT}/{env}/"
 
 
-def _doc(key: str, kind: str, obj: Strict, spec: Any) -> ConfigDocument:
+def _doc(
+    key: str,
+    kind: str,
+    obj: Strict,
+    spec: Any,
+    row_lines: Mapping[str, Mapping[str, int]] | None = None,
+) -> ConfigDocument:
     source = f"{obj.src.file}:{obj.src.line}"
     return ConfigDocument(
-        key, {"apiVersion": API_VERSION, "kind": kind, "source": source, "spec": spec}, source
+        key,
+        {"apiVersion": API_VERSION, "kind": kind, "source": source, "spec": spec},
+        source,
+        row_lines or {},
     )
+
+
+def _lines(path: str, rows: Iterable[tuple[str, Strict]]) -> dict[str, dict[str, int]]:
+    """Where each row of the list at ``path`` is written, by its key (see ConfigDocument)."""
+    return {path: {key: row.src.line for key, row in rows}}
 
 
 def _dump(obj: Strict, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -80,15 +94,20 @@ def element_rows(element_set: ElementSet) -> list[dict[str, Any]]:
     return rows
 
 
-def _element_spec(repo: Repo, element_set: ElementSet) -> dict[str, Any]:
-    """The set's document body; the same in every environment, so built once per Repo (the
-    Repo keeps the set alive, so its id cannot be reused while the entry exists)."""
+def _element_spec(
+    repo: Repo, element_set: ElementSet
+) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """The set's document body and its rows' lines; the same in every environment, so built
+    once per Repo (the Repo keeps the set alive, so its id cannot be reused while the entry
+    exists)."""
     key = ("element-spec", id(element_set))
-    spec = repo.derived.get(key)
-    if spec is None:
+    built: tuple[dict[str, Any], dict[str, dict[str, int]]] | None = repo.derived.get(key)
+    if built is None:
         spec = {**_dump(element_set, exclude={"elements"}), "elements": element_rows(element_set)}
-        repo.derived[key] = spec
-    return spec
+        lines = _lines("spec.elements", ((e.code, e) for e in element_set.elements))
+        built = (spec, lines)
+        repo.derived[key] = built
+    return built
 
 
 def config_documents(
@@ -105,6 +124,7 @@ def config_documents(
             "hotfixes": [h.model_dump(mode="json") for h in env.release.hotfixes],
             "images": {c.name: c.image for c in sorted(release.components, key=lambda c: c.name)},
         },
+        _lines("spec.hotfixes", ((h.component, h) for h in env.release.hotfixes)),
     )
     for region in env.regions:
         config = effective[region.mof_div_code]
@@ -131,13 +151,16 @@ def config_documents(
                 "domain": item_set.domain,
                 "items": [_dump(i) for i in sorted(item_set.items, key=lambda i: i.key)],
             },
+            _lines("spec.items", ((i.key, i) for i in item_set.items)),
         )
     for element_set in repo.of(ElementSet):
+        spec, lines = _element_spec(repo, element_set)
         yield _doc(
             f"{prefix}elements/{element_set.set_code}/{element_set.fiscal_year}/{element_set.mof_div_code}",
             "ElementSet",
             element_set,
-            _element_spec(repo, element_set),
+            spec,
+            lines,
         )
     for rule_set in repo.of(ControlRuleSet):
         yield _doc(
@@ -148,6 +171,7 @@ def config_documents(
                 "domain": rule_set.domain,
                 "rules": [_dump(r) for r in sorted(rule_set.rules, key=lambda r: r.id)],
             },
+            _lines("spec.rules", ((r.id, r) for r in rule_set.rules)),
         )
     for system in repo.of(PortalSystem):
         if env.name in system.environments:
