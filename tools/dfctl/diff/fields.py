@@ -13,7 +13,8 @@ element set is one added row, and reordering rows is no change at all. Inside a 
 identified lists are matched the same way but reported as plain field changes.
 
 Any other list is compared as a sequence: inserted and deleted items are reported one by one
-(by their index), items replaced in place are compared field by field.
+(by their index), items replaced in place are compared field by field. Lists of equal length are
+compared item by item.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def _label(row: dict[str, Any] | None, key_field: str) -> str:
 def _row(
     path: str, key_field: str, ident: Any, old: dict[str, Any] | None, new: dict[str, Any] | None
 ) -> RowChange | None:
-    label = _label(new if new is not None else old, key_field)
+    label = _label(old if old is not None else new, key_field)  # the name people knew it by
     if old is None:
         return RowChange("add", path, key_field, str(ident), label, (), None, new)
     if new is None:
@@ -238,12 +239,15 @@ def _sequence(
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        if tag == "replace" and i2 - i1 == j2 - j1:
-            for offset in range(i2 - i1):
-                _walk(old[i1 + offset], new[j1 + offset], join(path, j1 + offset), fields, rows)
-            continue
-        fields.extend(FieldChange("remove", join(path, i), old[i], None) for i in range(i1, i2))
-        fields.extend(FieldChange("add", join(path, j), None, new[j]) for j in range(j1, j2))
+        paired = min(i2 - i1, j2 - j1)  # replaced items are compared in place, pair by pair
+        for offset in range(paired):
+            _walk(old[i1 + offset], new[j1 + offset], join(path, j1 + offset), fields, rows)
+        fields.extend(
+            FieldChange("remove", join(path, i), old[i], None) for i in range(i1 + paired, i2)
+        )
+        fields.extend(
+            FieldChange("add", join(path, j), None, new[j]) for j in range(j1 + paired, j2)
+        )
 
 
 def _walk(

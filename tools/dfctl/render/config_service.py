@@ -103,7 +103,9 @@ def _element_spec(
     key = ("element-spec", id(element_set))
     built: tuple[dict[str, Any], dict[str, dict[str, int]]] | None = repo.derived.get(key)
     if built is None:
-        spec = {**_dump(element_set, exclude={"elements"}), "elements": element_rows(element_set)}
+        # rows by code, so that reordering a set's file changes nothing the platform reads
+        rows = sorted(element_rows(element_set), key=lambda row: str(row["code"]))
+        spec = {**_dump(element_set, exclude={"elements"}), "elements": rows}
         lines = _lines("spec.elements", ((e.code, e) for e in element_set.elements))
         built = (spec, lines)
         repo.derived[key] = built
