@@ -16,40 +16,42 @@ from typing import Literal
 
 from pydantic import Field
 
-from dfctl.model.base import Document, Identifier, Strict, Text
+from dfctl.model.base import Document, Identifier, Strict, Text, kind_field
+
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class Member(Strict):
-    name: Text
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: Text = Field(description="the person's name, as in an Approved-by trailer")
+    email: str = Field(pattern=_EMAIL, description="the address their approvals carry")
 
 
 class Group(Strict):
-    description: Text
-    members: list[Member] = Field(min_length=1)
+    description: Text = Field(description="who the group is")
+    members: list[Member] = Field(min_length=1, description="the people in it")
 
 
 class Requirement(Strict):
-    group: Identifier
-    count: int = Field(default=1, ge=1)
+    group: Identifier = Field(description="a group of this file")
+    count: int = Field(default=1, ge=1, description="how many of its members must approve")
 
 
 class ApprovalRule(Strict):
-    name: Text
+    name: Text = Field(description="what the rule protects")
     paths: list[Text] = Field(min_length=1, description="glob patterns, ** crosses folders")
-    require: list[Requirement] = Field(min_length=1)
+    require: list[Requirement] = Field(min_length=1, description="the approvals a change needs")
 
 
 class BreakGlass(Strict):
-    group: Identifier
-    count: int = Field(default=2, ge=2)
+    group: Identifier = Field(description="the group that may approve outside a change window")
+    count: int = Field(default=2, ge=2, description="how many of its members must approve")
 
 
 class Signer(Strict):
     """A key allowed to sign merge commits on main (GitLab's instance key, a maintainer's key)."""
 
-    name: Text
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: Text = Field(description="whose key it is")
+    email: str = Field(pattern=_EMAIL, description="the address the key signs as")
     public_key: str = Field(
         pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com"
         r"|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}$",
@@ -60,16 +62,20 @@ class Signer(Strict):
 class SignaturePolicy(Strict):
     """When present, every merge commit must carry a valid SSH signature by one of ``signers``."""
 
-    signers: list[Signer] = Field(min_length=1)
+    signers: list[Signer] = Field(min_length=1, description="the keys allowed to sign")
 
 
 class ApprovalPolicy(Document):
     KIND = "ApprovalPolicy"
-    kind: Literal["ApprovalPolicy"]
-    groups: dict[Identifier, Group] = Field(min_length=1)
-    rules: list[ApprovalRule] = Field(min_length=1)
-    break_glass: BreakGlass
-    signatures: SignaturePolicy | None = None
+    kind: Literal["ApprovalPolicy"] = kind_field("ApprovalPolicy")
+    groups: dict[Identifier, Group] = Field(min_length=1, description="approver groups by id")
+    rules: list[ApprovalRule] = Field(
+        min_length=1, description="which paths need whose approval; the first match applies"
+    )
+    break_glass: BreakGlass = Field(description="who may approve an emergency change")
+    signatures: SignaturePolicy | None = Field(
+        default=None, description="when present, merge commits must be signed"
+    )
 
     def identity(self) -> str:
         return "approvals"

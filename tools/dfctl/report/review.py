@@ -36,8 +36,6 @@ MAX_BODY_LINES = 60
 MAX_APPROVAL_FILES = 10
 _SYMBOL = {"add": "+", "change": "~", "remove": "-"}
 
-__all__ = ["FORMATS", "FORMAT_VERSION", "as_json", "as_markdown", "as_text", "shown_value"]
-
 
 def _files(paths: tuple[str, ...], limit: int = 3) -> str:
     shown = ", ".join(paths[:limit])
