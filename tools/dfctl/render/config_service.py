@@ -55,9 +55,20 @@ def _doc(
     )
 
 
-def _lines(path: str, rows: Iterable[tuple[str, Strict]]) -> dict[str, dict[str, int]]:
-    """Where each row of the list at ``path`` is written, by its key (see ConfigDocument)."""
-    return {path: {key: row.src.line for key, row in rows}}
+def _lines(
+    repo: Repo, path: str, owner: Strict, rows: Iterable[Strict], key: str
+) -> dict[str, dict[str, int]]:
+    """Where each row of the list at ``path`` is written, by its ``key`` (see ConfigDocument).
+
+    The same in every environment, so built once per Repo, like the element sets' bodies. (No
+    tuple per row: a province has a quarter of a million rows, and every tracked allocation
+    brings the next full garbage collection of a large heap closer.)"""
+    cache_key = ("row-lines", path, id(owner))
+    lines: dict[str, dict[str, int]] | None = repo.derived.get(cache_key)
+    if lines is None:
+        lines = {path: {getattr(row, key): row.src.line for row in rows}}
+        repo.derived[cache_key] = lines
+    return lines
 
 
 def _dump(obj: Strict, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -94,22 +105,17 @@ def element_rows(element_set: ElementSet) -> list[dict[str, Any]]:
     return rows
 
 
-def _element_spec(
-    repo: Repo, element_set: ElementSet
-) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
-    """The set's document body and its rows' lines; the same in every environment, so built
-    once per Repo (the Repo keeps the set alive, so its id cannot be reused while the entry
-    exists)."""
+def _element_spec(repo: Repo, element_set: ElementSet) -> dict[str, Any]:
+    """The set's document body; the same in every environment, so built once per Repo (the
+    Repo keeps the set alive, so its id cannot be reused while the entry exists)."""
     key = ("element-spec", id(element_set))
-    built: tuple[dict[str, Any], dict[str, dict[str, int]]] | None = repo.derived.get(key)
-    if built is None:
+    spec = repo.derived.get(key)
+    if spec is None:
         # rows by code, so that reordering a set's file changes nothing the platform reads
         rows = sorted(element_rows(element_set), key=lambda row: str(row["code"]))
         spec = {**_dump(element_set, exclude={"elements"}), "elements": rows}
-        lines = _lines("spec.elements", ((e.code, e) for e in element_set.elements))
-        built = (spec, lines)
-        repo.derived[key] = built
-    return built
+        repo.derived[key] = spec
+    return spec
 
 
 def config_documents(
@@ -126,7 +132,7 @@ def config_documents(
             "hotfixes": [h.model_dump(mode="json") for h in env.release.hotfixes],
             "images": {c.name: c.image for c in sorted(release.components, key=lambda c: c.name)},
         },
-        _lines("spec.hotfixes", ((h.component, h) for h in env.release.hotfixes)),
+        _lines(repo, "spec.hotfixes", env, env.release.hotfixes, "component"),
     )
     for region in env.regions:
         config = effective[region.mof_div_code]
@@ -153,16 +159,15 @@ def config_documents(
                 "domain": item_set.domain,
                 "items": [_dump(i) for i in sorted(item_set.items, key=lambda i: i.key)],
             },
-            _lines("spec.items", ((i.key, i) for i in item_set.items)),
+            _lines(repo, "spec.items", item_set, item_set.items, "key"),
         )
     for element_set in repo.of(ElementSet):
-        spec, lines = _element_spec(repo, element_set)
         yield _doc(
             f"{prefix}elements/{element_set.set_code}/{element_set.fiscal_year}/{element_set.mof_div_code}",
             "ElementSet",
             element_set,
-            spec,
-            lines,
+            _element_spec(repo, element_set),
+            _lines(repo, "spec.elements", element_set, element_set.elements, "code"),
         )
     for rule_set in repo.of(ControlRuleSet):
         yield _doc(
@@ -173,7 +178,7 @@ def config_documents(
                 "domain": rule_set.domain,
                 "rules": [_dump(r) for r in sorted(rule_set.rules, key=lambda r: r.id)],
             },
-            _lines("spec.rules", ((r.id, r) for r in rule_set.rules)),
+            _lines(repo, "spec.rules", rule_set, rule_set.rules, "id"),
         )
     for system in repo.of(PortalSystem):
         if env.name in system.environments:
