@@ -240,7 +240,13 @@ def test_deletion_and_release_change(tmp_path: Path, capsys: pytest.CaptureFixtu
         "NetworkPolicy is removed",
     ) in flags(result)
     images = [c for c in result["changes"] if c["kind"] == "Deployment"]
-    assert images and all(f["path"].endswith(".image") for c in images for f in c["fields"])
+    # each Deployment's one container, matched by name, changes its image and nothing else
+    assert images and all(
+        c["fields"] == []
+        and [(r["list"], r["op"], [f["path"] for f in r["fields"]]) for r in c["rows"]]
+        == [("spec.template.spec.containers", "change", ["image"])]
+        for c in images
+    )
 
 
 def test_acceptance_only_change_has_no_production_flag(

@@ -21,6 +21,7 @@ import pytest
 
 from dfctl.adapters.kube import KubeClient
 from dfctl.cli import main
+from dfctl.diff.fields import Delta
 from dfctl.errors import ApplyRefused, ConflictError, TargetError, TargetUnreachable
 from dfctl.load.gitsource import GitRevision
 from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE, ClusterTarget
@@ -234,7 +235,7 @@ def test_quantities_compare_by_value(world: World) -> None:
     }
     back = client.apply(body)
     assert back["spec"]["limits"][0]["default"] == {"cpu": "500m", "memory": "1Gi"}
-    assert compare(body, back) == []
+    assert compare(body, back) == Delta()
     client.delete("LimitRange", "dfp-budget-acc", "spelling")
 
 

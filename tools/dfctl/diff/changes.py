@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dfctl.diff.fields import FieldChange
+from dfctl.diff.fields import FieldChange, RowChange, RowCounts, count_rows
 
 
 @dataclass(frozen=True)
 class ObjectChange:
+    """One object or document of one environment, added, changed or removed.
+
+    A change lists its plain field changes in ``fields`` and the rows of its identified lists
+    (element codes, configuration items, control rules, ports …) in ``rows``.
+    """
+
     environment: str
     target: str  # a cluster name, or "configservice"
     kind: str
@@ -19,6 +25,11 @@ class ObjectChange:
     source: str
     old: dict[str, Any] | None
     new: dict[str, Any] | None
+    rows: tuple[RowChange, ...] = ()
+
+    def row_counts(self) -> list[RowCounts]:
+        """Rows added, retired, changed and removed, per list."""
+        return count_rows(self.rows)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from dfctl.diff.changes import ObjectChange, RiskFlag
-from dfctl.diff.fields import diff_values
+from dfctl.diff.fields import Delta, RowChange, diff
 from dfctl.diff.risk import PRODUCTION, risk_flags, where_changed
 from dfctl.load.repo import Repo
 from dfctl.model import ApprovalPolicy
@@ -33,23 +33,70 @@ def _object_key(obj: KubeObject) -> tuple[str, ...]:
     return (obj.cluster, obj.api_version, obj.kind, obj.namespace, obj.name)
 
 
+_NO_DELTA = Delta()
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """The object or document being compared, as a change names it."""
+
+    environment: str
+    target: str
+    kind: str
+    ref: str
+    source: str
+
+    def change(
+        self,
+        op: Literal["add", "change", "remove"],
+        old: dict[str, Any] | None,
+        new: dict[str, Any] | None,
+        delta: Delta = _NO_DELTA,
+    ) -> ObjectChange:
+        return ObjectChange(
+            self.environment,
+            self.target,
+            self.kind,
+            self.ref,
+            op,
+            delta.fields,
+            self.source,
+            old,
+            new,
+            delta.rows,
+        )
+
+
 def _compare(
-    env: str,
-    target: str,
-    kind: str,
-    ref: str,
+    subject: _Subject,
     old: dict[str, Any] | None,
     new: dict[str, Any] | None,
-    source: str,
+    locate: Callable[[RowChange], str] | None = None,
 ) -> ObjectChange | None:
     if old is None and new is not None:
-        return ObjectChange(env, target, kind, ref, "add", (), source, None, new)
+        return subject.change("add", None, new)
     if new is None and old is not None:
-        return ObjectChange(env, target, kind, ref, "remove", (), source, old, None)
-    fields = tuple(f for f in diff_values(old, new) if f.path not in _NOISE)
-    if not fields:
+        return subject.change("remove", old, None)
+    if old == new:
         return None
-    return ObjectChange(env, target, kind, ref, "change", fields, source, old, new)
+    delta = diff(old, new).without_paths(_NOISE)
+    if not delta:
+        return None
+    if locate is not None:
+        delta = Delta(delta.fields, tuple(r.with_source(locate(r)) for r in delta.rows))
+    return subject.change("change", old, new, delta)
+
+
+def _row_locator(
+    old: ConfigDocument | None, new: ConfigDocument | None
+) -> Callable[[RowChange], str]:
+    """Where a changed row is written: the head's line, the base's for a removed row."""
+
+    def locate(row: RowChange) -> str:
+        doc = old if row.op == "remove" else new
+        return doc.row_source(row.path, row.key) if doc is not None else ""
+
+    return locate
 
 
 def diff_states(
@@ -63,13 +110,9 @@ def diff_states(
         shown = new_obj or old_obj
         assert shown is not None
         change = _compare(
-            env,
-            shown.cluster,
-            shown.kind,
-            shown.ref,
+            _Subject(env, shown.cluster, shown.kind, shown.ref, shown.source),
             old_obj.body if old_obj else None,
             new_obj.body if new_obj else None,
-            shown.source,
         )
         if change is not None:
             changes.append(change)
@@ -79,14 +122,12 @@ def diff_states(
         old_doc, new_doc = docs_before.get(doc_key), docs_after.get(doc_key)
         shown_doc = new_doc or old_doc
         assert shown_doc is not None
+        kind = str(shown_doc.value.get("kind", "Document"))
         change = _compare(
-            env,
-            CONFIG_SERVICE,
-            str(shown_doc.value.get("kind", "Document")),
-            doc_key,
+            _Subject(env, CONFIG_SERVICE, kind, doc_key, shown_doc.source),
             old_doc.value if old_doc else None,
             new_doc.value if new_doc else None,
-            shown_doc.source,
+            _row_locator(old_doc, new_doc),
         )
         if change is not None:
             changes.append(change)

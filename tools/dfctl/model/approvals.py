@@ -20,7 +20,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from dfctl.model.base import STAGES, Document, Identifier, Stage, Strict, Text
+from dfctl.model.base import STAGES, Document, Identifier, Stage, Strict, Text, kind_field
 
 PublicKey = Annotated[
     str,
@@ -48,8 +48,8 @@ CONFIG_SERVICE = "configservice"  # the target name render.state gives the confi
 
 
 class Member(Strict):
-    name: Text
-    email: Email
+    name: Text = Field(description="the person's name, as in an Approved-by trailer")
+    email: Email = Field(description="the address their approvals carry")
     public_key: PublicKey | None = Field(
         default=None,
         description="the key this member signs commits with; with a signature policy, who wrote "
@@ -58,13 +58,13 @@ class Member(Strict):
 
 
 class Group(Strict):
-    description: Text
-    members: list[Member] = Field(min_length=1)
+    description: Text = Field(description="who the group is")
+    members: list[Member] = Field(min_length=1, description="the people in it")
 
 
 class Requirement(Strict):
-    group: Identifier
-    count: int = Field(default=1, ge=1)
+    group: Identifier = Field(description="a group of this file")
+    count: int = Field(default=1, ge=1, description="how many of its members must approve")
 
 
 class ChangeMatch(Strict):
@@ -93,43 +93,47 @@ class ChangeMatch(Strict):
 
 
 class ApprovalRule(Strict):
-    name: Text
+    name: Text = Field(description="what the rule protects")
     paths: list[Text] = Field(
         default_factory=list, description="glob patterns, ** crosses folders (a path rule)"
     )
     changes: ChangeMatch | None = Field(
         default=None, description="what a change does to the environments (a content rule)"
     )
-    require: list[Requirement] = Field(min_length=1)
+    require: list[Requirement] = Field(min_length=1, description="the approvals a change needs")
 
 
 class BreakGlass(Strict):
-    group: Identifier
-    count: int = Field(default=2, ge=2)
+    group: Identifier = Field(description="the group that may approve outside a change window")
+    count: int = Field(default=2, ge=2, description="how many of its members must approve")
 
 
 class Signer(Strict):
     """A key allowed to sign merge commits on main (GitLab's instance key): what a commit signed
     by it says (its merger, its Approved-by trailers) is that signer's statement."""
 
-    name: Text
-    email: Email
+    name: Text = Field(description="whose key it is")
+    email: Email = Field(description="the address the key signs as")
     public_key: PublicKey
 
 
 class SignaturePolicy(Strict):
     """When present, every merge commit must carry a valid SSH signature by one of ``signers``."""
 
-    signers: list[Signer] = Field(min_length=1)
+    signers: list[Signer] = Field(min_length=1, description="the keys allowed to sign")
 
 
 class ApprovalPolicy(Document):
     KIND = "ApprovalPolicy"
-    kind: Literal["ApprovalPolicy"]
-    groups: dict[Identifier, Group] = Field(min_length=1)
-    rules: list[ApprovalRule] = Field(min_length=1)
-    break_glass: BreakGlass
-    signatures: SignaturePolicy | None = None
+    kind: Literal["ApprovalPolicy"] = kind_field("ApprovalPolicy")
+    groups: dict[Identifier, Group] = Field(min_length=1, description="approver groups by id")
+    rules: list[ApprovalRule] = Field(
+        min_length=1, description="which paths need whose approval; the first match applies"
+    )
+    break_glass: BreakGlass = Field(description="who may approve an emergency change")
+    signatures: SignaturePolicy | None = Field(
+        default=None, description="when present, merge commits must be signed"
+    )
 
     def identity(self) -> str:
         return "approvals"

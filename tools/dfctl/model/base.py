@@ -17,6 +17,52 @@ assert API_VERSION == "dfp.config/v1"
 
 # Dates are written as YAML strings (YAML 1.2 has no timestamp type); parse them leniently.
 Day = Annotated[dt.date, Field(strict=False, json_schema_extra={"format": "date"})]
+
+# Shapes a dfctl rule checks with its own id and a better message than a schema error (a
+# quantity's value, a CIDR's host bits, a code's digits …). The models leave them to the rules;
+# the JSON Schemas in schemas/ carry what JSON Schema can say of them, so that an editor flags a
+# mistake while it is typed. ECMA-262 and Python read these patterns alike (no \d, no \w).
+QUANTITY_PATTERN = r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[eE][+-]?[0-9]+|[numkMGTPE])?$"
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+CIDR_PATTERN = (
+    rf"^(({_OCTET}\.){{3}}{_OCTET}/(3[0-2]|[12]?[0-9])"
+    r"|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))$"
+)
+DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+CODE_PATTERN = r"^[0-9]+$"
+VERSION_PATTERN = r"^[0-9]+\.[0-9]+\.[0-9]+$"
+
+Quantity = Annotated[
+    str | int,
+    Field(
+        description="Kubernetes quantity, e.g. 500m, 4, 16Gi; never negative",
+        json_schema_extra={"pattern": QUANTITY_PATTERN, "minimum": 0},
+    ),
+]
+Cidr = Annotated[
+    str,
+    Field(
+        description="an IPv4 or IPv6 network in CIDR notation, e.g. 10.20.0.0/16 (no host bits)",
+        json_schema_extra={"pattern": CIDR_PATTERN},
+    ),
+]
+Port = Annotated[
+    int, Field(description="a TCP or UDP port", json_schema_extra={"minimum": 1, "maximum": 65535})
+]
+DnsLabel = Annotated[
+    str,
+    Field(
+        description="a DNS-1123 label: a-z, 0-9 and '-', at most 63 characters",
+        json_schema_extra={"pattern": DNS_LABEL_PATTERN, "maxLength": 63},
+    ),
+]
+Code = Annotated[
+    str,
+    Field(
+        description='an element code, ASCII digits as a string, e.g. "2010101"',
+        json_schema_extra={"pattern": CODE_PATTERN},
+    ),
+]
 MofDivCode = Annotated[
     str,
     Field(
@@ -31,7 +77,6 @@ Ticket = Annotated[
     str, Field(pattern=r"^[A-Z][A-Z0-9]*-\d+$", description="change ticket, e.g. TAPD-1020384")
 ]
 Text = Annotated[str, Field(min_length=1)]
-Quantity = Annotated[str | int, Field(description="Kubernetes quantity, e.g. 500m, 4, 16Gi")]
 SecretRef = Annotated[
     str,
     Field(
@@ -147,8 +192,10 @@ class Document(Strict):
     """The envelope every data file carries."""
 
     KIND: ClassVar[str] = ""
-    api_version: ApiVersion = Field(alias="apiVersion")
-    kind: str
+    api_version: ApiVersion = Field(
+        alias="apiVersion", description="the format version of the file: dfp.config/v1"
+    )
+    kind: str = Field(description="what the file describes; names its schema in schemas/")
 
     def identity(self) -> str:
         """The name other files use to refer to this document."""

@@ -6,10 +6,28 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from dfctl.model.base import Document, Domain, JsonObject, JsonValue, ManagementLevel, Strict, Text
+from dfctl.model.base import (
+    Document,
+    Domain,
+    JsonObject,
+    JsonValue,
+    ManagementLevel,
+    Strict,
+    Text,
+    kind_field,
+)
 
-ConfigKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$", max_length=120)]
-RuleId = Annotated[str, Field(pattern=r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{3}$")]
+ConfigKey = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$",
+        max_length=120,
+        description="dotted key, domain first, e.g. execution.payment.single_limit",
+    ),
+]
+RuleId = Annotated[
+    str, Field(pattern=r"^[A-Z]{2,5}-[A-Z]{2,5}-\d{3}$", description="e.g. BGT-IND-001")
+]
 RecordKind = Literal[
     "accounting-voucher",
     "treasury-voucher",
@@ -31,12 +49,14 @@ each with its legal minimum retention (DFP-RET-001 holds the table)."""
 
 class ConfigItem(Strict):
     key: ConfigKey
-    name: Text
-    type: Literal["boolean", "integer", "number", "string", "object", "array"]
+    name: Text = Field(description="the item's name, e.g. 计划与支付控制口径")
+    type: Literal["boolean", "integer", "number", "string", "object", "array"] = Field(
+        description="the JSON type of the value"
+    )
     value_schema: JsonObject = Field(alias="schema", description="JSON Schema of the value")
-    default: JsonValue
+    default: JsonValue = Field(description="the value where no region overrides it")
     management_level: ManagementLevel
-    description: str | None = None
+    description: str | None = Field(default=None, description="what the item controls")
     retains: list[RecordKind] | None = Field(
         default=None,
         description="a retention period in days: the accounting records (会计档案) it keeps, "
@@ -46,9 +66,9 @@ class ConfigItem(Strict):
 
 class ConfigItemSet(Document):
     KIND = "ConfigItemSet"
-    kind: Literal["ConfigItemSet"]
-    domain: Domain
-    items: list[ConfigItem] = Field(min_length=1)
+    kind: Literal["ConfigItemSet"] = kind_field("ConfigItemSet")
+    domain: Domain = Field(description="the domain whose items these are; one set per domain")
+    items: list[ConfigItem] = Field(min_length=1, description="the items, keyed by key")
 
     def identity(self) -> str:
         return self.domain
@@ -85,16 +105,16 @@ class ControlRule(Strict):
     """A 预算执行动态监控 rule. Levels and handlings are the platform's numeric codes."""
 
     id: RuleId
-    name: Text
+    name: Text = Field(description="the rule's name, e.g. 指标超额分解")
     warning_level: Literal[1, 2, 3, 4, 5] = Field(description="1 黄 2 橙 3 红 4 灰 5 蓝")
     handling: Literal[1, 2, 3, 4, 5] = Field(description="1 预警 2 拦截 3 冻结 4 禁止 5 记录")
     trigger: Literal[1, 2] = Field(description="1 事中 (real time), 2 定时 (scheduled)")
     attachment_required: bool = Field(default=False, description="橙 warnings need an attachment")
     schedule: str | None = Field(default=None, description="cron expression of a scheduled rule")
     management_level: ManagementLevel
-    enabled: bool = True
-    condition: Text
-    description: str | None = None
+    enabled: bool = Field(default=True, description="false: the rule does not run")
+    condition: Text = Field(description="when the rule fires, as the platform states it")
+    description: str | None = Field(default=None, description="why the rule exists")
     reads: RuleInputs | None = Field(
         default=None,
         description="the codes, configuration items, thresholds and fields the condition "
@@ -104,9 +124,9 @@ class ControlRule(Strict):
 
 class ControlRuleSet(Document):
     KIND = "ControlRuleSet"
-    kind: Literal["ControlRuleSet"]
-    domain: Domain
-    rules: list[ControlRule] = Field(min_length=1)
+    kind: Literal["ControlRuleSet"] = kind_field("ControlRuleSet")
+    domain: Domain = Field(description="the domain whose rules these are")
+    rules: list[ControlRule] = Field(min_length=1, description="the rules, keyed by id")
     fiscal_year: int | None = Field(
         default=None,
         ge=2000,

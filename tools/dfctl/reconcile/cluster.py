@@ -133,11 +133,12 @@ class ClusterTarget:
                         "update",
                         obj.kind,
                         obj.ref,
-                        tuple(changes),
+                        changes.fields,
                         obj.body,
                         version,
                         obj.source,
                         obj.patch_only,
+                        changes.rows,
                     )
                 )
         deleted_namespaces = {
@@ -265,10 +266,17 @@ class ClusterTarget:
             changes = compare(obj.body, current)
             if changes:
                 owners = sorted(
-                    {m for c in changes for m in managers_of(current, c.path)} - {"dfctl"}
+                    {m for c in changes.flat() for m in managers_of(current, c.path)} - {"dfctl"}
                 )
                 found.append(
-                    DriftItem(self.name, obj.ref, "changed", tuple(changes), tuple(owners))
+                    DriftItem(
+                        self.name,
+                        obj.ref,
+                        "changed",
+                        changes.fields,
+                        tuple(owners),
+                        changes.rows,
+                    )
                 )
         for key in sorted(set(live.managed) - wanted):
             found.append(DriftItem(self.name, ref_of(key), "unexpected"))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dfctl.adapters.etcd import MAX_TXN_OPS, Compare, Delete, EtcdClient, Op, Put, prefix_end
-from dfctl.diff.fields import FieldChange, diff_values
+from dfctl.diff.fields import Delta, FieldChange, diff
 from dfctl.errors import ConflictError, TargetError, TargetUnreachable
 from dfctl.reconcile.config_service_layout import (
     MARKER_PATH,
@@ -144,16 +144,18 @@ class ConfigServiceTarget:
                     )
                 )
             elif not current.intact or current.stored_hash != desired["hash"]:
+                changes = _located(_changes(current, desired), doc)
                 actions.append(
                     Action(
                         self.name,
                         "update",
                         doc.value["kind"],
                         key,
-                        tuple(_changes(current, desired)),
+                        changes.fields,
                         desired,
                         f"{current.mod_revision}{suffix}",
                         doc.source,
+                        rows=changes.rows,
                     )
                 )
             elif stale:  # slices left by an apply that stopped before switching
@@ -324,8 +326,9 @@ class ConfigServiceTarget:
             if current is None:
                 found.append(DriftItem(self.name, key, "missing"))
             elif not current.intact or current.stored_hash != desired["hash"]:
+                changes = _located(_changes(current, desired), doc)
                 found.append(
-                    DriftItem(self.name, key, "changed", tuple(_changes(current, desired)))
+                    DriftItem(self.name, key, "changed", changes.fields, rows=changes.rows)
                 )
         for key in sorted(set(live.documents) - set(wanted)):
             found.append(DriftItem(self.name, key, "unexpected"))
@@ -340,15 +343,25 @@ class ConfigServiceTarget:
 # -- helpers of this module ------------------------------------------------------------------------
 
 
-def _changes(current: LiveDocument, desired: dict[str, Any]) -> list[FieldChange]:
-    """Live → desired, field by field when the live value can be read."""
+def _changes(current: LiveDocument, desired: dict[str, Any]) -> Delta:
+    """Live → desired, field by field (rows of identified lists by their key) when the live
+    value can be read."""
     if current.content is None:
         live = current.shown() if current.head is None else f"unreadable ({current.problem})"
-        return [FieldChange("change", "(value)", live, rendered(desired))]
-    changes = diff_values(current.content, rendered(desired))
-    if not changes:  # same content under a hash someone edited
-        changes = [FieldChange("change", "hash", current.stored_hash, desired["hash"])]
+        return Delta((FieldChange("change", "(value)", live, rendered(desired)),))
+    changes = diff(current.content, rendered(desired))
+    if not changes:  # same content under a hash someone edited, or rows in another order
+        return Delta((FieldChange("change", "hash", current.stored_hash, desired["hash"]),))
     return changes
+
+
+def _located(changes: Delta, doc: ConfigDocument) -> Delta:
+    """Rows the desired document has, pointed at the line they are written on."""
+    rows = tuple(
+        r if r.op == "remove" else r.with_source(doc.row_source(r.path, r.key))
+        for r in changes.rows
+    )
+    return Delta(changes.fields, rows)
 
 
 def _has_below(keys: list[str], key: str) -> bool:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from dfctl.adapters.kube import FIELD_MANAGER
-from dfctl.diff.fields import FieldChange, diff_values, join
+from dfctl.diff.fields import Delta, FieldChange, diff, join
 from dfctl.errors import QuantityError
 from dfctl.quantity import parse_quantity
 
@@ -104,22 +104,30 @@ def _present(desired: Any, path: tuple[str, ...]) -> bool:
 
 
 def _show(path: tuple[str, ...]) -> str:
+    """A managedFields path as the diff shows paths: ``spec.containers[name=web].image``."""
     shown = ""
     for part in path:
         if part.startswith("f:"):
             shown = join(shown, part[2:])
+            continue
+        key = json.loads(part[2:]) if part.startswith("k:") else None
+        if isinstance(key, dict) and len(key) == 1:
+            ((name, value),) = key.items()
+            shown += f"[{name}={value}]"
         else:
             shown += f"[{part[2:]}]"
     return shown
 
 
-def compare(desired: dict[str, Any], live: dict[str, Any]) -> list[FieldChange]:
-    """Field changes that would turn ``live`` into ``desired`` for the fields dfctl manages."""
-    changes = diff_values(normalise(project(live, desired)), normalise(desired))
-    for path in sorted(owned_paths(live)):
-        if path and not _present(desired, path):
-            changes.append(FieldChange("remove", _show(path), "(owned by dfctl)", None))
-    return changes
+def compare(desired: dict[str, Any], live: dict[str, Any]) -> Delta:
+    """What would turn ``live`` into ``desired`` for the fields dfctl manages."""
+    delta = diff(normalise(project(live, desired)), normalise(desired))
+    dropped = [
+        FieldChange("remove", _show(path), "(owned by dfctl)", None)
+        for path in sorted(owned_paths(live))
+        if path and not _present(desired, path)
+    ]
+    return Delta((*delta.fields, *dropped), delta.rows)
 
 
 def managers_of(live: dict[str, Any], path: str) -> list[str]:

@@ -11,14 +11,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from dfctl.diff.fields import FieldChange
+from dfctl.diff.fields import Delta, FieldChange, RowChange
 
 Op = Literal["create", "update", "delete"]
 
 
 @dataclass(frozen=True)
 class Action:
-    """One write. ``fields`` are field-level changes from live to desired (empty for creates)."""
+    """One write. ``fields`` and ``rows`` are the changes from live to desired (empty for
+    creates): plain fields, and the rows of identified lists (a set's codes, a policy's ports)."""
 
     target: str  # a cluster name, or "configservice"
     op: Op
@@ -31,6 +32,11 @@ class Action:
     )
     source: str = ""  # "path:line" of the YAML it comes from
     patch_only: bool = False  # an installer's workload: only image and replicas are written
+    rows: tuple[RowChange, ...] = ()
+
+    @property
+    def delta(self) -> Delta:
+        return Delta(self.fields, self.rows)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -38,7 +44,7 @@ class Action:
             "op": self.op,
             "kind": self.kind,
             "ref": self.ref,
-            "fields": [[f.op, f.path, f.old, f.new] for f in self.fields],
+            "fields": [[f.op, f.path, f.old, f.new] for f in self.delta.flat()],
             "desired": self.desired,
         }
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dfctl import __version__
-from dfctl.diff.fields import FieldChange
+from dfctl.diff.fields import FieldChange, RowChange
 from dfctl.reconcile.plan import TargetPlan
 from dfctl.render.state import DesiredState
 
@@ -55,6 +55,7 @@ class DriftItem:
     problem: str  # "changed", "missing" or "unexpected"
     fields: tuple[FieldChange, ...] = ()
     managers: tuple[str, ...] = ()
+    rows: tuple[RowChange, ...] = ()  # rows of identified lists, live → desired
 
 
 class Target(Protocol):

@@ -13,7 +13,7 @@ Key layout (documented in docs/configuration-service.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dfctl import API_VERSION
@@ -40,11 +40,36 @@ def env_prefix(env: str) -> str:
     return f"{KEY_ROOT}/{env}/"
 
 
-def _doc(key: str, kind: str, obj: Strict, spec: Any) -> ConfigDocument:
+def _doc(
+    key: str,
+    kind: str,
+    obj: Strict,
+    spec: Any,
+    row_lines: Mapping[str, Mapping[str, int]] | None = None,
+) -> ConfigDocument:
     source = f"{obj.src.file}:{obj.src.line}"
     return ConfigDocument(
-        key, {"apiVersion": API_VERSION, "kind": kind, "source": source, "spec": spec}, source
+        key,
+        {"apiVersion": API_VERSION, "kind": kind, "source": source, "spec": spec},
+        source,
+        row_lines or {},
     )
+
+
+def _lines(
+    repo: Repo, path: str, owner: Strict, rows: Iterable[Strict], key: str
+) -> dict[str, dict[str, int]]:
+    """Where each row of the list at ``path`` is written, by its ``key`` (see ConfigDocument).
+
+    The same in every environment, so built once per Repo, like the element sets' bodies. (No
+    tuple per row: a province has a quarter of a million rows, and every tracked allocation
+    brings the next full garbage collection of a large heap closer.)"""
+    cache_key = ("row-lines", path, id(owner))
+    lines: dict[str, dict[str, int]] | None = repo.derived.get(cache_key)
+    if lines is None:
+        lines = {path: {getattr(row, key): row.src.line for row in rows}}
+        repo.derived[cache_key] = lines
+    return lines
 
 
 def _dump(obj: Strict, exclude: set[str] | None = None) -> dict[str, Any]:
@@ -96,7 +121,9 @@ def _element_spec(repo: Repo, element_set: ElementSet) -> dict[str, Any]:
     key = ("element-spec", id(element_set))
     spec = repo.derived.get(key)
     if spec is None:
-        spec = {**_dump(element_set, exclude={"elements"}), "elements": element_rows(element_set)}
+        # rows by code, so that reordering a set's file changes nothing the platform reads
+        rows = sorted(element_rows(element_set), key=lambda row: str(row["code"]))
+        spec = {**_dump(element_set, exclude={"elements"}), "elements": rows}
         repo.derived[key] = spec
     return spec
 
@@ -115,6 +142,7 @@ def config_documents(
             "hotfixes": [h.model_dump(mode="json") for h in env.release.hotfixes],
             "images": {c.name: c.image for c in sorted(release.components, key=lambda c: c.name)},
         },
+        _lines(repo, "spec.hotfixes", env, env.release.hotfixes, "component"),
     )
     for region in env.regions:
         config = effective[region.mof_div_code]
@@ -141,6 +169,7 @@ def config_documents(
                 "domain": item_set.domain,
                 "items": [_dump(i) for i in sorted(item_set.items, key=lambda i: i.key)],
             },
+            _lines(repo, "spec.items", item_set, item_set.items, "key"),
         )
     for element_set in repo.of(ElementSet):
         yield _doc(
@@ -148,6 +177,7 @@ def config_documents(
             "ElementSet",
             element_set,
             _element_spec(repo, element_set),
+            _lines(repo, "spec.elements", element_set, element_set.elements, "code"),
         )
     for rule_set in repo.of(ControlRuleSet):
         yield _doc(
@@ -158,6 +188,7 @@ def config_documents(
                 "domain": rule_set.domain,
                 "rules": [_dump(r) for r in sorted(rule_set.rules, key=lambda r: r.id)],
             },
+            _lines(repo, "spec.rules", rule_set, rule_set.rules, "id"),
         )
     for system in repo.of(PortalSystem):
         if env.name in system.environments:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 # the configuration service as a target, named beside the clusters in plans and reviews
@@ -67,11 +68,24 @@ class KubeObject:
 
 @dataclass(frozen=True)
 class ConfigDocument:
-    """One document for the configuration service, under a stable key."""
+    """One document for the configuration service, under a stable key.
+
+    ``row_lines`` says where the rows of the document's identified lists are written, so that a
+    review can point at a changed code's own line: list path (``spec.elements``) → row key →
+    line in the document's source file (a set's rows are written in the set's file).
+    """
 
     key: str
     value: dict[str, Any]
     source: str
+    row_lines: Mapping[str, Mapping[str, int]] = field(default_factory=dict, compare=False)
+
+    def row_source(self, path: str, key: str) -> str:
+        """``file:line`` of one row, or "" when it is not known."""
+        line = self.row_lines.get(path, {}).get(key)
+        if line is None:
+            return ""
+        return f"{self.source.rpartition(':')[0]}:{line}"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Render plans and drift for people (text) and for scripts (JSON)."""
+"""Render plans and drift for people (text) and for scripts (JSON).
+
+Changes read as in the review (:mod:`dfctl.report.changes`): rows of identified lists by
+their key, every one shown.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from collections import Counter
 
 from dfctl.reconcile.plan import Plan
 from dfctl.reconcile.target import DriftItem
-from dfctl.report.review import shown_value
+from dfctl.report.changes import fields_data, row_data, rows_text, shown_value
+
+FORMAT_VERSION = 1
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 
@@ -29,6 +35,7 @@ def plan_text(plan: Plan) -> str:
                 lines.append(
                     f"      {field.path}: {shown_value(field.old)} → {shown_value(field.new)}"
                 )
+            lines += rows_text(action.rows, "      ")
         for error in part.errors:
             lines.append(f"  ! {error}")
     if plan.is_empty() and not plan.errors:
@@ -38,6 +45,7 @@ def plan_text(plan: Plan) -> str:
 
 def plan_json(plan: Plan) -> str:
     data = {
+        "format_version": FORMAT_VERSION,
         "environment": plan.environment,
         "revision": plan.revision,
         "digest": plan.digest,
@@ -53,10 +61,8 @@ def plan_json(plan: Plan) -> str:
                         "kind": a.kind,
                         "ref": a.ref,
                         "source": a.source,
-                        "fields": [
-                            {"op": f.op, "path": f.path, "live": f.old, "desired": f.new}
-                            for f in a.fields
-                        ],
+                        "fields": fields_data(a.fields, "live", "desired"),
+                        "rows": [row_data(r, "live", "desired") for r in a.rows],
                     }
                     for a in part.actions
                 ],
@@ -78,11 +84,13 @@ def drift_text(environment: str, revision: str, items: list[DriftItem]) -> str:
             lines.append(
                 f"    {field.path}: live {shown_value(field.old)}, desired {shown_value(field.new)}"
             )
+        lines += rows_text(item.rows, "    ")
     return "\n".join(lines) + "\n"
 
 
 def drift_json(environment: str, revision: str, items: list[DriftItem]) -> str:
     data = {
+        "format_version": FORMAT_VERSION,
         "environment": environment,
         "revision": revision,
         "drift": [
@@ -92,6 +100,7 @@ def drift_json(environment: str, revision: str, items: list[DriftItem]) -> str:
                 "problem": i.problem,
                 "managers": list(i.managers),
                 "fields": [{"path": f.path, "live": f.old, "desired": f.new} for f in i.fields],
+                "rows": [row_data(r, "live", "desired") for r in i.rows],
             }
             for i in items
         ],

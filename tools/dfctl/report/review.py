@@ -1,4 +1,8 @@
-"""Render a Review as text, as a merge-request comment (markdown) or as JSON."""
+"""Render a Review as text, as a merge-request comment (markdown) or as JSON.
+
+Every changed field and every changed row is shown in every format: long lists are folded in
+markdown (``<details>``), never cut. Only the body of an added object is cut, in markdown.
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,30 @@ from collections.abc import Callable
 from typing import Any
 
 from dfctl.diff.changes import ObjectChange
+from dfctl.diff.fields import RowChange, RowCounts
 from dfctl.diff.review import Review
 from dfctl.diff.risk import FLAG_TITLES
 from dfctl.model.approvals import Need
+from dfctl.render.state import CONFIG_SERVICE
 from dfctl.render.write import dump_yaml
+from dfctl.report.changes import (
+    ROW_SYMBOL,
+    by_list,
+    counts_data,
+    fields_data,
+    row_data,
+    row_what,
+    rows_text,
+    shown_value,
+)
 
-MAX_FIELD_ROWS = 40
+FORMAT_VERSION = 1
+MAX_OPEN_ROWS = 40  # a longer table of fields or rows is folded under its own <details>
+MAX_OPEN_SUMMARY = 30  # likewise for the summary of changed rows per set
 MAX_FLAGS_PER_KIND = 10  # per flag and environment; a mass change stays readable
 MAX_BODY_LINES = 60
 MAX_APPROVAL_FILES = 10
 _SYMBOL = {"add": "+", "change": "~", "remove": "-"}
-
-
-def shown_value(value: Any) -> str:
-    """A field value on one line for people: strings as they are, anything else as JSON, long
-    ones cut at 120 characters."""
-    if value is None:
-        return "—"
-    text = (
-        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    )
-    return text if len(text) <= 120 else text[:117] + "…"
 
 
 def _files(paths: tuple[str, ...], limit: int = 3) -> str:
@@ -58,6 +65,10 @@ def as_text(review: Review) -> str:
     lines += _approval_lines(review)
     for flag in review.flags:
         lines.append(f"RISK {flag.code}: {flag.environment}: {flag.ref}: {flag.detail}")
+    lines += [
+        f"ROWS {change.environment}: {change.ref} {counts.path}: {counts.summary()}"
+        for change, counts in _set_counts(review)
+    ]
     current: tuple[str, str] | None = None
     for change in review.changes:
         group = (change.environment, change.target)
@@ -67,7 +78,18 @@ def as_text(review: Review) -> str:
         lines.append(f"  {_SYMBOL[change.op]} {change.ref}  ({change.source})")
         for field in change.fields:
             lines.append(f"      {field.path}: {shown_value(field.old)} → {shown_value(field.new)}")
+        lines += rows_text(change.rows, "      ")
     return "\n".join(lines) + "\n"
+
+
+def _set_counts(review: Review) -> list[tuple[ObjectChange, RowCounts]]:
+    """Row counts per list of every changed configuration-service document (the sets)."""
+    return [
+        (change, counts)
+        for change in review.changes
+        if change.target == CONFIG_SERVICE
+        for counts in change.row_counts()
+    ]
 
 
 def _md_cell(value: Any) -> str:
@@ -75,33 +97,78 @@ def _md_cell(value: Any) -> str:
     return f"`{text}`" if value is not None else text
 
 
+def _folded(summary: str, lines: list[str], fold: bool) -> list[str]:
+    if not fold:
+        return lines
+    return ["<details>", f"<summary>{summary}</summary>", "", *lines, "", "</details>", ""]
+
+
+def _row_cells(row: RowChange) -> tuple[str, str]:
+    if row.op == "add":
+        what = "added"
+    elif row.op == "remove":
+        what = "removed"
+    else:
+        what = _md_text(row_what(row))
+    where = f"`{row.source}`" + (" (base)" if row.op == "remove" else "") if row.source else ""
+    return what, where
+
+
+def _md_text(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _rows_markdown(change: ObjectChange) -> list[str]:
+    out: list[str] = []
+    for counts, rows in by_list(change.rows):
+        out += [f"**`{counts.path}`** by `{counts.key_field}`: {counts.summary()}", ""]
+        table = [f"| | {counts.key_field} | change | where |", "|---|---|---|---|"]
+        for row in rows:
+            what, where = _row_cells(row)
+            key = f"`{_md_text(row.key)}`" + (f" {_md_text(row.label)}" if row.label else "")
+            table.append(f"| {ROW_SYMBOL[row.op]} | {key} | {what} | {where} |")
+        table.append("")
+        out += _folded(
+            f"{len(rows)} rows of <code>{counts.path}</code>", table, len(rows) > MAX_OPEN_ROWS
+        )
+    return out
+
+
+def _count(change: ObjectChange) -> str:
+    if change.op != "change":
+        return {"add": "added", "remove": "removed"}[change.op]
+    parts = []
+    if change.fields:
+        parts.append(f"{len(change.fields)} field{'s' if len(change.fields) != 1 else ''}")
+    if change.rows:
+        parts.append(f"{len(change.rows)} row{'s' if len(change.rows) != 1 else ''}")
+    return ", ".join(parts)
+
+
 def _details(change: ObjectChange) -> list[str]:
-    count = (
-        f"{len(change.fields)} field{'s' if len(change.fields) != 1 else ''}"
-        if change.op == "change"
-        else {"add": "added", "remove": "removed"}[change.op]
-    )
     out = [
         "<details>",
         f"<summary>{_SYMBOL[change.op]} <code>{change.target}</code> · {change.ref} — "
-        f"{count}</summary>",
+        f"{_count(change)}</summary>",
         "",
         f"Source: `{change.source}`",
         "",
     ]
+    if change.op == "change" and change.fields:
+        table = ["| field | before | after |", "|---|---|---|"]
+        for field in change.fields:
+            table.append(f"| `{field.path}` | {_md_cell(field.old)} | {_md_cell(field.new)} |")
+        table.append("")
+        out += _folded(f"{len(change.fields)} fields", table, len(change.fields) > MAX_OPEN_ROWS)
     if change.op == "change":
-        out += ["| field | before | after |", "|---|---|---|"]
-        for field in change.fields[:MAX_FIELD_ROWS]:
-            out.append(f"| `{field.path}` | {_md_cell(field.old)} | {_md_cell(field.new)} |")
-        if len(change.fields) > MAX_FIELD_ROWS:
-            out.append(f"| … {len(change.fields) - MAX_FIELD_ROWS} more | | |")
+        out += _rows_markdown(change)
     elif change.op == "add" and change.new is not None:
         body = dump_yaml(change.new).splitlines()
         shown = body[:MAX_BODY_LINES]
         if len(body) > MAX_BODY_LINES:
             shown.append(f"# … {len(body) - MAX_BODY_LINES} more lines")
-        out += ["```yaml", *shown, "```"]
-    out += ["", "</details>", ""]
+        out += ["```yaml", *shown, "```", ""]
+    out += ["</details>", ""]
     return out
 
 
@@ -124,6 +191,24 @@ def _approvals_markdown(review: Review) -> list[str]:
         out.append(f"| ⚠️ none | — | no rule of approvals.yaml covers it | `{path}` |")
     out.append("")
     return out
+
+
+def _set_summary(review: Review) -> list[str]:
+    """Rows added, retired, changed and removed per configuration-service set."""
+    found = _set_counts(review)
+    if not found:
+        return []
+    table = [
+        "| environment | document | list | added | retired | changed | removed |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for change, counts in found:
+        table.append(
+            f"| {change.environment} | `{change.ref}` | `{counts.path}` | {counts.add} | "
+            f"{counts.retire} | {counts.change} | {counts.remove} |"
+        )
+    table.append("")
+    return _folded(f"rows changed in {len(found)} lists", table, len(found) > MAX_OPEN_SUMMARY)
 
 
 def as_markdown(review: Review) -> str:
@@ -168,6 +253,7 @@ def as_markdown(review: Review) -> str:
             f"{counts[(env, target, 'change')]} | {counts[(env, target, 'remove')]} |"
         )
     out.append("")
+    out += _set_summary(review)
     for env in review.environments:
         changes = [c for c in review.changes if c.environment == env]
         if not changes:
@@ -180,6 +266,7 @@ def as_markdown(review: Review) -> str:
 
 def as_json(review: Review) -> str:
     data = {
+        "format_version": FORMAT_VERSION,
         "base": review.base,
         "head": review.head,
         "environments": list(review.environments),
@@ -206,9 +293,9 @@ def as_json(review: Review) -> str:
                 "ref": c.ref,
                 "op": c.op,
                 "source": c.source,
-                "fields": [
-                    {"op": f.op, "path": f.path, "old": f.old, "new": f.new} for f in c.fields
-                ],
+                "fields": fields_data(c.fields),
+                "rows": [row_data(r) for r in c.rows],
+                "row_counts": [counts_data(n) for n in c.row_counts()],
                 **({"new": c.new} if c.op == "add" else {}),
             }
             for c in review.changes
