@@ -28,7 +28,7 @@ from dfctl.reconcile.normalize import compare
 from dfctl.reconcile.plan import Plan
 from dfctl.reconcile.runner import apply_plan, find_drift, make_plan
 from dfctl.render import render
-from dfctl.render.state import DesiredState
+from dfctl.render.state import MANAGED_BY, MANAGED_BY_LABEL, DesiredState, KubeObject
 from dfctl.sandbox import ControlPlane, running
 from dfctl.validate import check_source
 from tests.content import TODAY, commit_all, copy_content, edit, init_repo
@@ -236,6 +236,128 @@ def test_quantities_compare_by_value(world: World) -> None:
     assert back["spec"]["limits"][0]["default"] == {"cpu": "500m", "memory": "1Gi"}
     assert compare(body, back) == []
     client.delete("LimitRange", "dfp-budget-acc", "spelling")
+
+
+# What kube-apiserver v1.36 stores for each spelling of a resource-list quantity (read back
+# from a real one): the value rounded up to milli, in canonical spelling, except a few inputs it
+# echoes as written (+1, 01, 5., 1E3).
+STORED_SPELLINGS: list[tuple[str | int, str]] = [
+    ("0.5", "500m"),  # decimal fraction
+    (".5", "500m"),  # no leading digit
+    ("5.", "5."),  # no fraction digits (echoed)
+    ("+1", "+1"),  # sign (echoed)
+    ("01", "01"),  # leading zero (echoed)
+    (4, "4"),  # a YAML integer
+    ("1000", "1k"),  # to the largest suffix
+    ("1000000m", "1k"),
+    ("0.1", "100m"),
+    ("3.001n", "1m"),  # below a milli: rounded up to 1m
+    ("1u", "1m"),
+    ("1.5m", "2m"),
+    ("1024Mi", "1Gi"),  # binary
+    ("1.5Gi", "1536Mi"),
+    ("0.5Ki", "512"),  # binary below 1024: decimal
+    ("0.0001Ki", "103m"),  # binary below 1: rounded up to milli
+    ("2000Mi", "2000Mi"),
+    ("100M", "100M"),
+    ("1e3", "1e3"),  # exponent
+    ("1E3", "1E3"),
+    ("12e-4", "2e-3"),
+]
+SPELLING_NS = "dfp-spelling-acc"
+
+
+def _spelling_objects(values: list[str | int]) -> tuple[KubeObject, ...]:
+    def meta(name: str, namespace: str | None = SPELLING_NS) -> dict[str, Any]:
+        found: dict[str, Any] = {"name": name, "labels": {MANAGED_BY_LABEL: MANAGED_BY}}
+        if namespace:
+            found["namespace"] = namespace
+        return found
+
+    bodies: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(SPELLING_NS, None)},
+        # empty maps and lists are not stored (omitempty): data {} reads back as no data
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("empty"), "data": {}},
+        {
+            # protocol left to the default (TCP); policyTypes given as the server defaults it
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": meta("defaults"),
+            "spec": {
+                "podSelector": {},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {"from": [{"ipBlock": {"cidr": "10.99.30.0/24"}}], "ports": [{"port": 8080}]}
+                ],
+            },
+        },
+        {
+            # only max: the defaulter copies it into default and defaultRequest
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": meta("max-only"),
+            "spec": {
+                "limits": [{"type": "Container", "max": {"cpu": "3.001n", "memory": "0.5Gi"}}]
+            },
+        },
+    ]
+    bodies += [
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": meta(f"spelling-{index}"),
+            "spec": {"hard": {"requests.memory": value}},
+        }
+        for index, value in enumerate(values)
+    ]
+    return tuple(KubeObject(CLUSTER, body, "test:1") for body in bodies)
+
+
+def test_every_spelling_is_compared_as_the_apiserver_stores_it(world: World) -> None:
+    revision, state = world.desired()
+    spellings = [written for written, _stored in STORED_SPELLINGS]
+    extra = _spelling_objects(spellings)
+    with_spellings = DesiredState(state.environment, state.clusters, state.objects + extra, ())
+    plan = make_plan(with_spellings, revision, world.targets())
+    assert sorted((a.op, a.ref) for a in plan.actions) == sorted(("create", o.ref) for o in extra)
+    apply_plan(plan, world.targets())
+    stored = [
+        live(world, "ResourceQuota", SPELLING_NS, f"spelling-{i}")["spec"]["hard"][
+            "requests.memory"
+        ]
+        for i in range(len(spellings))
+    ]
+    assert list(zip(spellings, stored, strict=True)) == STORED_SPELLINGS
+    assert "data" not in live(world, "ConfigMap", SPELLING_NS, "empty")
+    assert live(world, "LimitRange", SPELLING_NS, "max-only")["spec"]["limits"] == [
+        {
+            "type": "Container",
+            "max": {"cpu": "1m", "memory": "512Mi"},
+            "default": {"cpu": "1m", "memory": "512Mi"},
+            "defaultRequest": {"cpu": "1m", "memory": "512Mi"},
+        }
+    ]
+    # plan after apply: nothing to change, and drift finds nothing
+    again = make_plan(with_spellings, revision, world.targets())
+    assert again.is_empty(), [(a.ref, a.fields) for a in again.actions]
+    assert find_drift(with_spellings, world.targets()) == []
+    # a different value is still a change: 3.001n is 1m, 1.001m is 2m
+    changed = [*spellings[:9], "1.001m", *spellings[10:]]
+    other = DesiredState(
+        state.environment, state.clusters, state.objects + _spelling_objects(changed), ()
+    )
+    (update,) = make_plan(other, revision, world.targets()).actions
+    assert (update.ref, [(f.path, f.old, f.new) for f in update.fields]) == (
+        f"ResourceQuota {SPELLING_NS}/spelling-9",
+        [("spec.hard['requests.memory']", "1m", "2m")],
+    )
+    # leave the cluster as the module's other tests expect it
+    apply_plan(make_plan(state, revision, world.targets()), world.targets(), allow_mass_prune=True)
+    client = world.client()
+    deadline = time.monotonic() + 90
+    while client.get("Namespace", None, SPELLING_NS) is not None:
+        assert time.monotonic() < deadline, "namespace deletion did not complete"
+        time.sleep(0.5)
 
 
 def test_quota_applied_by_dfctl_rejects_a_pod_over_it(world: World) -> None:
