@@ -8,6 +8,7 @@ Deployments the reconciler then adopts and patches.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import time
@@ -21,7 +22,13 @@ import pytest
 
 from dfctl.adapters.kube import KubeClient
 from dfctl.cli import main
-from dfctl.errors import ApplyRefused, ConflictError, TargetError, TargetUnreachable
+from dfctl.errors import (
+    ApplyRefused,
+    ConflictError,
+    NotFound,
+    TargetError,
+    TargetUnreachable,
+)
 from dfctl.load.gitsource import GitRevision
 from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE, ClusterTarget
 from dfctl.reconcile.normalize import compare
@@ -29,6 +36,7 @@ from dfctl.reconcile.plan import Plan
 from dfctl.reconcile.runner import apply_plan, find_drift, make_plan
 from dfctl.render import render
 from dfctl.render.state import MANAGED_BY, MANAGED_BY_LABEL, DesiredState, KubeObject
+from dfctl.report.plan import plan_text
 from dfctl.sandbox import ControlPlane, running
 from dfctl.validate import check_source
 from tests.content import TODAY, commit_all, copy_content, edit, init_repo
@@ -445,7 +453,8 @@ def test_mass_prune_is_refused(world: World) -> None:
     with pytest.raises(ApplyRefused) as refused:
         apply_plan(plan, targets)
     assert str(refused.value) == (
-        f"the plan deletes 30 of {plan.managed} managed objects (more than 20%); "
+        f"the plan deletes 30 of {plan.managed} managed objects "
+        f"({30 / plan.managed:.0%}, more than 20%: 30 ConfigMap); "
         "re-run with --allow-mass-prune if that is intended"
     )
     assert client.get("ConfigMap", "dfp-portal-acc", "leftover-0") is not None
@@ -453,60 +462,161 @@ def test_mass_prune_is_refused(world: World) -> None:
     assert client.get("ConfigMap", "dfp-portal-acc", "leftover-29") is None
 
 
-def test_namespace_with_foreign_workloads_is_never_deleted(world: World) -> None:
-    client = world.client()
-    client.apply(
-        {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {
-                "name": "dfp-scratch-acc",
-                "labels": {"app.kubernetes.io/managed-by": "dfctl"},
-            },
-        }
+def _lanes(count: int) -> tuple[KubeObject, ...]:
+    """Managed namespaces without workloads, each with a quota and a network policy."""
+    found: list[KubeObject] = []
+    for index in range(count):
+        name = f"dfp-lane-{index}-acc"
+        labels = {MANAGED_BY_LABEL: MANAGED_BY}
+        found += [
+            KubeObject(
+                CLUSTER,
+                {
+                    "apiVersion": "v1",
+                    "kind": "Namespace",
+                    "metadata": {"name": name, "labels": labels},
+                },
+                "test:1",
+            ),
+            KubeObject(
+                CLUSTER,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ResourceQuota",
+                    "metadata": {"name": "dfp-quota", "namespace": name, "labels": labels},
+                    "spec": {"hard": {"pods": "10"}},
+                },
+                "test:2",
+            ),
+            KubeObject(
+                CLUSTER,
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "NetworkPolicy",
+                    "metadata": {"name": "dfp-default-deny", "namespace": name, "labels": labels},
+                    "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+                },
+                "test:3",
+            ),
+        ]
+    return tuple(found)
+
+
+def wait_gone(client: KubeClient, namespaces: list[str]) -> None:
+    deadline = time.monotonic() + 120
+    while any(client.get("Namespace", None, n) is not None for n in namespaces):
+        assert time.monotonic() < deadline, f"namespaces {namespaces} are still being deleted"
+        time.sleep(0.5)
+
+
+def test_a_deleted_namespace_counts_everything_in_it_for_the_mass_prune_guard(
+    world: World,
+) -> None:
+    revision, state = world.desired()
+    lanes = _lanes(6)
+    with_lanes = DesiredState(state.environment, state.clusters, state.objects + lanes, ())
+    apply_plan(make_plan(with_lanes, revision, world.targets()), world.targets())
+    # the lanes leave the repository: six namespace deletes, each taking two objects with it
+    plan = make_plan(state, revision, world.targets())
+    assert sorted((a.op, a.ref) for a in plan.actions) == [
+        ("delete", f"Namespace dfp-lane-{i}-acc") for i in range(6)
+    ]
+    (part,) = plan.targets
+    assert sorted(part.cascade) == sorted(
+        (kind, f"{kind} dfp-lane-{i}-acc/{name}")
+        for i in range(6)
+        for kind, name in (("NetworkPolicy", "dfp-default-deny"), ("ResourceQuota", "dfp-quota"))
     )
-    labels = {"app": "probe"}
+    assert plan.deletes == 18
+    assert plan_text(plan).splitlines()[2:4] == [
+        "  - Namespace dfp-lane-0-acc",
+        "      and with it 1 NetworkPolicy, 1 ResourceQuota",
+    ]
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, world.targets())
+    assert str(refused.value) == (
+        f"the plan deletes 18 of {plan.managed} managed objects "
+        f"({18 / plan.managed:.0%}, more than 20%: 6 Namespace, 6 NetworkPolicy, "
+        "6 ResourceQuota); re-run with --allow-mass-prune if that is intended"
+    )
+    assert world.client().get("Namespace", None, "dfp-lane-0-acc") is not None
+    apply_plan(plan, world.targets(), allow_mass_prune=True)
+    wait_gone(world.client(), [f"dfp-lane-{i}-acc" for i in range(6)])
+
+
+def test_namespace_with_foreign_workloads_or_claims_is_never_deleted(world: World) -> None:
+    client = world.client()
+    revision, state = world.desired()
+    (namespace, quota, policy) = _lanes(1)
+    scratch = DesiredState(
+        state.environment, state.clusters, (*state.objects, namespace, quota, policy), ()
+    )
+    apply_plan(make_plan(scratch, revision, world.targets()), world.targets())
+    labels = {"app": "db"}
+    # someone else's database, scaled to 0, and its volume claim
     client.request(
         "POST",
-        "/apis/apps/v1/namespaces/dfp-scratch-acc/deployments",
+        "/apis/apps/v1/namespaces/dfp-lane-0-acc/statefulsets",
         None,
         {
             "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": "probe", "namespace": "dfp-scratch-acc"},
+            "kind": "StatefulSet",
+            "metadata": {"name": "db", "namespace": "dfp-lane-0-acc"},
             "spec": {
                 "replicas": 0,
+                "serviceName": "db",
                 "selector": {"matchLabels": labels},
                 "template": {
                     "metadata": {"labels": labels},
-                    "spec": {"containers": [{"name": "p", "image": "busybox"}]},
+                    "spec": {"containers": [{"name": "db", "image": "busybox"}]},
                 },
             },
         },
         "application/json",
     )
-    plan, targets = world.plan()
-    assert plan.errors == (
-        "tke-acc-a: namespace dfp-scratch-acc is no longer in the repository but still holds "
-        "1 deployments; dfctl never deletes a namespace with workloads it does not manage",
+    client.request(
+        "POST",
+        "/api/v1/namespaces/dfp-lane-0-acc/persistentvolumeclaims",
+        None,
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data-db-0", "namespace": "dfp-lane-0-acc"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+        "application/json",
     )
+    plan = make_plan(state, revision, world.targets())
+    held = (
+        "tke-acc-a: namespace dfp-lane-0-acc is no longer in the repository but still holds "
+        "{}, which dfctl does not manage; dfctl never deletes a namespace holding workloads or "
+        "volume claims of others"
+    )
+    assert plan.errors == (held.format("1 StatefulSet (db), 1 PersistentVolumeClaim (data-db-0)"),)
+    assert (plan.actions, plan.targets[0].cascade) == ((), ())  # nothing inside goes either
     with pytest.raises(ApplyRefused):
-        apply_plan(plan, targets)
-    client.delete("Deployment", "dfp-scratch-acc", "probe")
-    deadline = time.monotonic() + 60
-    while client.list("Pod", namespace="dfp-scratch-acc") or client.list(
-        "Deployment", namespace="dfp-scratch-acc"
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.5)
-    plan, targets = world.plan()
-    assert [(a.op, a.ref) for a in plan.actions] == [("delete", "Namespace dfp-scratch-acc")]
-    apply_plan(plan, targets)
-    # deletion completes: the namespace controller empties and removes it
-    deadline = time.monotonic() + 90
-    while client.get("Namespace", None, "dfp-scratch-acc") is not None:
-        assert time.monotonic() < deadline, "namespace deletion did not complete"
-        time.sleep(0.5)
+        apply_plan(plan, world.targets())
+    client.delete("StatefulSet", "dfp-lane-0-acc", "db")
+    plan = make_plan(state, revision, world.targets())
+    assert plan.errors == (held.format("1 PersistentVolumeClaim (data-db-0)"),)
+    client.delete("PersistentVolumeClaim", "dfp-lane-0-acc", "data-db-0")
+    # no pvc-protection controller runs here: take its finalizer off as it would
+    with contextlib.suppress(NotFound):
+        client.request(
+            "PATCH",
+            "/api/v1/namespaces/dfp-lane-0-acc/persistentvolumeclaims/data-db-0",
+            None,
+            {"metadata": {"finalizers": None}},
+            "application/merge-patch+json",
+        )
+    plan = make_plan(state, revision, world.targets())
+    assert [(a.op, a.ref) for a in plan.actions] == [("delete", "Namespace dfp-lane-0-acc")]
+    assert plan.deletes == 3
+    apply_plan(plan, world.targets(), allow_mass_prune=True)
+    wait_gone(client, ["dfp-lane-0-acc"])
 
 
 def test_drift_names_the_other_field_manager(

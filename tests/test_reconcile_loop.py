@@ -827,6 +827,12 @@ def test_the_manifests_grant_only_the_kinds_dfctl_manages() -> None:
         ("ClusterRole", "networking.k8s.io", "networkpolicies"): writable,
         ("ClusterRole", "apps", "deployments"): ["get", "list", "patch"],
         ("ClusterRole", "", "pods"): ["list"],
+        ("ClusterRole", "", "persistentvolumeclaims"): ["list"],
+        ("ClusterRole", "apps", "statefulsets"): ["list"],
+        ("ClusterRole", "apps", "daemonsets"): ["list"],
+        ("ClusterRole", "apps", "replicasets"): ["list"],
+        ("ClusterRole", "batch", "jobs"): ["list"],
+        ("ClusterRole", "batch", "cronjobs"): ["list"],
         ("Role", "coordination.k8s.io", "leases"): ["create", "get", "update"],
     }
 

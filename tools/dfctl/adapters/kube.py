@@ -53,6 +53,11 @@ KIND_APIS: dict[str, KindApi] = {
     "NetworkPolicy": KindApi("/apis/networking.k8s.io/v1", "networkpolicies"),
     "Deployment": KindApi("/apis/apps/v1", "deployments"),
     "StatefulSet": KindApi("/apis/apps/v1", "statefulsets"),
+    "DaemonSet": KindApi("/apis/apps/v1", "daemonsets"),
+    "ReplicaSet": KindApi("/apis/apps/v1", "replicasets"),
+    "Job": KindApi("/apis/batch/v1", "jobs"),
+    "CronJob": KindApi("/apis/batch/v1", "cronjobs"),
+    "PersistentVolumeClaim": KindApi("/api/v1", "persistentvolumeclaims"),
     "Lease": KindApi("/apis/coordination.k8s.io/v1", "leases"),
 }
 

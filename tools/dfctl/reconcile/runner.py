@@ -20,9 +20,11 @@ def check_applicable(plan: Plan, allow_mass_prune: bool = False) -> None:
     if plan.errors:
         raise ApplyRefused("the plan has errors:\n  " + "\n  ".join(plan.errors))
     if plan.managed and plan.deletes > MASS_PRUNE_SHARE * plan.managed and not allow_mass_prune:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(plan.deleted().items()))
         raise ApplyRefused(
             f"the plan deletes {plan.deletes} of {plan.managed} managed objects "
-            f"(more than {MASS_PRUNE_SHARE:.0%}); re-run with --allow-mass-prune if that is intended"
+            f"({plan.deletes / plan.managed:.0%}, more than {MASS_PRUNE_SHARE:.0%}: {kinds}); "
+            "re-run with --allow-mass-prune if that is intended"
         )
 
 
