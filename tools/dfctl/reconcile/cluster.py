@@ -255,7 +255,7 @@ class ClusterTarget:
         found = self.client.get("ConfigMap", MARKER_NAMESPACE, MARKER_NAME)
         return Marker.from_data(found.get("data", {}) or {}) if found else None
 
-    def write_marker(self, marker: Marker) -> None:
+    def write_marker(self, marker: Marker) -> bool:
         # The marker is not labelled managed-by: it is never listed, planned or pruned.
         part_of = {"app.kubernetes.io/part-of": "dfctl"}
         body = {
@@ -270,6 +270,7 @@ class ClusterTarget:
             namespace = {"name": MARKER_NAMESPACE, "labels": part_of}
             self.client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": namespace})
             self.client.apply(body, force=True)
+        return True
 
     # -- drift ---------------------------------------------------------------------------------
     def drift(self, state: DesiredState) -> list[DriftItem]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from dfctl.errors import ApplyRefused
 from dfctl.reconcile.plan import Plan, seal
@@ -28,6 +29,20 @@ def check_applicable(plan: Plan, allow_mass_prune: bool = False) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What an apply did: the marker it stands for, and the targets whose marker it wrote."""
+
+    marker: Marker
+    actions: int
+    moved: tuple[str, ...]
+
+    @property
+    def wrote(self) -> bool:
+        """Whether anything at all was written (a change or a marker)."""
+        return bool(self.actions or self.moved)
+
+
 def apply_plan(
     plan: Plan,
     targets: Sequence[Target],
@@ -35,7 +50,7 @@ def apply_plan(
     force_conflicts: bool = False,
     allow_mass_prune: bool = False,
     progress: Progress | None = None,
-) -> Marker:
+) -> Applied:
     """Apply every target's part of ``plan``; then, and only then, move every marker.
 
     Raises ApplyRefused before writing anything, or TargetError when a write fails (the markers
@@ -47,12 +62,14 @@ def apply_plan(
         if part.actions:
             by_name[part.target].apply(part, force_conflicts=force_conflicts, progress=progress)
     marker = Marker.now(plan.environment, plan.revision, plan.digest)
+    moved: list[str] = []
     for target in targets:
         current = target.read_marker() if plan.is_empty() else None
         if current is not None and current.revision == plan.revision:
             continue  # nothing happened and the revision is recorded: no write at all
-        target.write_marker(marker)
-    return marker
+        if target.write_marker(marker):
+            moved.append(target.name)
+    return Applied(marker, len(plan.actions), tuple(moved))
 
 
 def find_drift(state: DesiredState, targets: Sequence[Target]) -> list[DriftItem]:
