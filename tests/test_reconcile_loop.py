@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http.client
 import json
 import threading
 import time
@@ -26,9 +27,10 @@ from dfctl.adapters.kube import KubeClient
 from dfctl.cli import main
 from dfctl.errors import NotFound, TargetError
 from dfctl.gitops import evidence as ev
-from dfctl.gitops.lease import NAMESPACE, lease_name
+from dfctl.gitops.lease import NAMESPACE, LeaderElector, lease_name
 from dfctl.gitops.loop import KubeconfigConnections, PassOutcome, Reconciler, Settings
 from dfctl.gitops.metrics import ReconcileMetrics, serve
+from dfctl.gitops.webhook import Hooks, Wakeup, WebhookServer
 from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import WorkTree, load_repo
 from dfctl.model import DATA_ROOTS, ROOT_FILES, Cluster
@@ -527,6 +529,152 @@ def test_two_reconcilers_race_and_only_one_acts(
     follower.release()
     for loop in loops:
         loop.close()
+
+
+WEBHOOK_TOKEN = "9c41e07a2d554b1f8e3d6a0b7c2f9e15"
+
+
+def wait_until(what: str, probe: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not probe():
+        assert time.monotonic() < deadline, f"after {timeout:.0f} s still waiting: {what}"
+        time.sleep(0.1)
+
+
+def push_event(port: int, after: str, token: str = WEBHOOK_TOKEN) -> int:
+    """What GitLab sends after a merge to main (the fields a push event carries that matter)."""
+    body = json.dumps({"object_kind": "push", "ref": "refs/heads/main", "after": after})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/hooks/gitlab",
+            body=body,
+            headers={"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": token},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_a_webhook_call_starts_a_pass_at_once(
+    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
+) -> None:
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    events: list[dict[str, Any]] = []
+    loop = reconciler(
+        repo,
+        tmp_path,
+        "acceptance",
+        control_plane.kubeconfig,
+        Clock(FRIDAY_MORNING),
+        etcd,
+        events=events,
+    )
+    wakeup = Wakeup()
+    hooks = Hooks(wakeup.wake, lambda: loop.keeper is not None and loop.keeper.holds())
+    server = WebhookServer(WEBHOOK_TOKEN, "main", hooks, port=0, address="127.0.0.1").start()
+    outcomes: list[PassOutcome] = []
+    # an hour between polls: only the webhook can start the second pass within the test
+    thread = threading.Thread(
+        target=lambda: outcomes.append(loop.run(3600, wakeup.wait, wakeup.wake))
+    )
+    thread.start()
+    try:
+        wait_until("the first apply", lambda: marker(acc) == repo.root)
+        merged = repo.merge_request(
+            "验收预算域扩容",
+            lambda w: edit(w / BUDGET_ACC, "replicas: 1", "replicas: 2"),
+            WU,
+            [JIANG],
+        )
+        assert push_event(server.port, merged, token="x" * 32) == 401  # starts nothing
+        assert push_event(server.port, merged) == 202
+        wait_until("the merge applied", lambda: marker(acc) == merged, timeout=60)
+        assert loop.keeper is not None and loop.keeper.holds()
+    finally:
+        wakeup.stop()
+        thread.join(timeout=120)
+        server.stop()
+    assert [o.status for o in outcomes] == ["applied"]
+    assert [e["event"] for e in events if e["event"] in ("leading", "applied")] == [
+        "leading",
+        "applied",
+        "applied",
+    ]
+    lease = acc.get("Lease", NAMESPACE, lease_name("acceptance"))
+    assert lease is not None and "holderIdentity" not in lease["spec"]  # given back on stop
+    loop.close()
+
+
+def test_a_once_run_gives_the_lease_back_and_a_standby_says_who_holds_it(
+    tmp_path: Path,
+    control_plane: ControlPlane,
+    acc: KubeClient,
+    etcd: EtcdServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    command = [
+        "reconcile", "--repo", str(repo.path), "--env", "acceptance", "--once",
+        "--kubeconfig", str(control_plane.kubeconfig), "--etcd-endpoints", etcd.endpoint,
+        "--now", "2026-11-27T10:00:00+08:00", "--cache", str(tmp_path / "cache"),
+        "--identity", "reconciler-cli", "--force-conflicts",
+    ]  # fmt: skip
+    other = LeaderElector(acc, "acceptance", "reconciler-x")
+    assert other.try_acquire_or_renew()
+    held = acc.get("Lease", NAMESPACE, lease_name("acceptance"))
+    assert held is not None and held["spec"]["leaseDurationSeconds"] == 15
+    renewed = dt.datetime.strptime(held["spec"]["renewTime"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    until = renewed + dt.timedelta(seconds=15)
+    assert main(command) == 0
+    assert capsys.readouterr().out == (
+        "acceptance: standing by; reconciler-x holds the Lease "
+        f"dfctl-system/dfctl-reconciler-acceptance, renewed at {renewed:%Y-%m-%dT%H:%M:%SZ} "
+        f"for 15 s: until {until:%Y-%m-%dT%H:%M:%SZ} unless it renews it\n"
+    )
+    other.release()
+
+    def holder() -> str | None:
+        lease = acc.get("Lease", NAMESPACE, lease_name("acceptance"))
+        return None if lease is None else lease["spec"].get("holderIdentity")
+
+    # no marker and no --initial: refused, and the Lease is given back all the same
+    assert main(command) == 1
+    assert capsys.readouterr().out == (
+        "acceptance: refused\nacceptance: no applied-revision marker of acceptance in its "
+        "targets; give --initial REV, or the ConfigMap dfctl-system/dfctl-initial with the key "
+        "acceptance, the revision to start from (it is applied as it is and every commit after "
+        "it is verified)\n"
+    )
+    assert holder() is None
+    # the first trusted revision given once beside the Lease, as deploy/ documents it
+    initial: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "dfctl-initial", "namespace": "dfctl-system"},
+    }
+    acc.create({**initial, "data": {"acceptance": "main"}})
+    try:
+        assert main(command) == 1
+        assert capsys.readouterr().out == (
+            "acceptance: refused\nacceptance: ConfigMap dfctl-system/dfctl-initial names 'main' "
+            "for acceptance; it must be a full commit id (git rev-parse origin/main), not a "
+            "branch or a short id\n"
+        )
+        acc.replace({**initial, **(acc.get("ConfigMap", "dfctl-system", "dfctl-initial") or {}),
+                     "data": {"acceptance": repo.root}})  # fmt: skip
+        assert main(command) == 0
+        assert capsys.readouterr().out.startswith(
+            f"acceptance: applied {repo.root[:12]} (first apply; "
+        )
+        assert (marker(acc), holder()) == (repo.root, None)
+    finally:
+        acc.delete("ConfigMap", "dfctl-system", "dfctl-initial")
 
 
 def test_an_unreachable_repository_fails_the_pass(tmp_path: Path) -> None:
