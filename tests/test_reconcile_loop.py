@@ -11,6 +11,10 @@ import contextlib
 import datetime as dt
 import http.client
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -38,7 +42,8 @@ from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE
 from dfctl.render import render
 from dfctl.render.openapi import validate_objects
 from dfctl.render.state import KubeObject
-from dfctl.sandbox import ControlPlane
+from dfctl.sandbox import ControlPlane, write_kubeconfig
+from dfctl.sandbox.control_plane import free_ports
 from dfctl.validate import check_source
 from tests.content import PROJECT, edit
 from tests.etcd_server import EtcdServer
@@ -927,6 +932,8 @@ MANIFEST_PATHS = {
     "Role": "/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles",
     "RoleBinding": "/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings",
     "Deployment": "/apis/apps/v1/namespaces/{namespace}/deployments",
+    "Service": "/api/v1/namespaces/{namespace}/services",
+    "NetworkPolicy": "/apis/networking.k8s.io/v1/namespaces/{namespace}/networkpolicies",
 }
 SERVICE_ACCOUNT = "system:serviceaccount:dfctl-system:dfctl-reconciler"
 
@@ -950,8 +957,10 @@ def test_the_manifests_pass_the_kubernetes_schema_of_the_production_clusters() -
         "ClusterRoleBinding",
         "Deployment",
         "Namespace",
+        "NetworkPolicy",
         "Role",
         "RoleBinding",
+        "Service",
         "ServiceAccount",
     ]
     assert list(validate_objects(objects, {"tke-prod-a": cluster.kubernetes_version})) == []
@@ -985,22 +994,28 @@ def test_the_manifests_grant_only_the_kinds_dfctl_manages() -> None:
     }
 
 
-def test_the_service_account_can_reconcile_and_nothing_more(
-    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
-) -> None:
-    """Bind the manifests' RBAC in a real cluster and reconcile as the ServiceAccount."""
+def install_manifests(client: KubeClient) -> None:
+    """`kubectl apply -f deploy/reconciler/` as the administrator, but for the Deployment: no
+    image runs here, so its containers are run as processes by the tests that need them."""
     for _name, doc in manifests():
         if doc["kind"] == "Deployment":
-            continue  # nothing runs images here; the Deployment is checked by the schema test
+            continue
         meta = doc["metadata"]
         path = MANIFEST_PATHS[doc["kind"]].format(namespace=meta.get("namespace", ""))
-        acc.request(
+        client.request(
             "PATCH",
             f"{path}/{meta['name']}",
             [("fieldManager", "test-admin"), ("force", "true")],
             body=doc,
             content_type="application/apply-patch+yaml",
         )
+
+
+def test_the_service_account_can_reconcile_and_nothing_more(
+    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
+) -> None:
+    """Bind the manifests' RBAC in a real cluster and reconcile as the ServiceAccount."""
+    install_manifests(acc)
     repo = content_repo(tmp_path)
     install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
     as_reconciler = control_plane.user_kubeconfig(SERVICE_ACCOUNT, ["system:serviceaccounts"])
@@ -1020,3 +1035,151 @@ def test_the_service_account_can_reconcile_and_nothing_more(
         with pytest.raises(TargetError, match=" 403 "):
             limited.request(method, path, body={} if method == "POST" else None, retry=False)
     limited.close()
+
+
+def deployment_args() -> list[str]:
+    (container,) = next(doc for _name, doc in manifests() if doc["kind"] == "Deployment")["spec"][
+        "template"
+    ]["spec"]["containers"]
+    return [str(a) for a in container["args"]]
+
+
+class Replica:
+    """One replica of deploy/reconciler/deployment.yaml, run as a process with the container's
+    arguments; what only exists inside the pod (paths, the repository's URL, ports) is replaced,
+    and the moment is given with --now (production's change window is open at it)."""
+
+    def __init__(self, name: str, folder: Path, repo: Path, kubeconfig: Path, etcd: str) -> None:
+        self.name = name
+        self.metrics_port, self.webhook_port = free_ports(2)
+        swap = {
+            "https://gitlab.xx-gov.example/dfp/config.git": str(repo),
+            "$(POD_NAME)": name,
+            "/etc/dfctl/kubeconfig/config": str(kubeconfig),
+            "/var/cache/dfctl/repo": str(folder / f"cache-{name}"),
+            "/var/cache/dfctl/evidence.jsonl": str(folder / f"evidence-{name}.jsonl"),
+            "9464": str(self.metrics_port),
+            "9465": str(self.webhook_port),
+        }
+        args = [swap.get(a, a) for a in deployment_args()]
+        self.log = folder / f"{name}.log"
+        environment = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("KUBECONFIG", "DFCTL_"))},
+            "DFCTL_ETCD_ENDPOINTS": etcd,  # the Secret dfctl-etcd's part, for a plain test etcd
+            "DFCTL_WEBHOOK_TOKEN": WEBHOOK_TOKEN,  # the Secret dfctl-webhook
+        }
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "dfctl", *args, "--now", "2026-11-25T23:00:00+08:00"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=folder,
+            )
+
+    def ready(self) -> int | None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.webhook_port, timeout=5)
+        try:
+            connection.request("GET", "/ready")
+            return connection.getresponse().status
+        except OSError:
+            return None
+        finally:
+            connection.close()
+
+    def events(self) -> list[dict[str, Any]]:
+        lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_a_fresh_install_from_deploy_and_a_failover_after_an_unclean_death(
+    tmp_path: Path,
+    prod: tuple[Path, dict[str, KubeClient]],
+    control_planes: dict[str, ControlPlane],
+    etcd: EtcdServer,
+) -> None:
+    _, clients = prod
+    repo = content_repo(tmp_path)
+    production = {name: clients[name] for name in ("tke-prod-a", "tke-prod-b")}
+    install_workloads(repo, repo.root, "production", production)
+    for client in production.values():
+        install_manifests(client)
+    # as docs/gitops.md says: the first trusted revision, once, beside the Lease
+    first = production["tke-prod-a"]
+    first.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "dfctl-initial", "namespace": "dfctl-system"},
+            "data": {"production": repo.root},
+        }
+    )
+    as_reconciler = write_kubeconfig(
+        list(control_planes.values()),
+        tmp_path / "reconciler.kubeconfig",
+        user=SERVICE_ACCOUNT,
+        groups=["system:serviceaccounts"],
+    )
+    replicas = [
+        Replica(name, tmp_path, repo.path, as_reconciler, etcd.endpoint)
+        for name in (
+            "dfctl-reconciler-production-7c9f-a1b2c",
+            "dfctl-reconciler-production-7c9f-d3e4f",
+        )
+    ]
+
+    def holder() -> str | None:
+        lease = first.get("Lease", NAMESPACE, lease_name("production"))
+        return None if lease is None else lease["spec"].get("holderIdentity")
+
+    try:
+        wait_until(
+            "the first apply in both clusters",
+            lambda: all(marker(c) == repo.root for c in production.values()),
+            timeout=180,
+        )
+        leader = next(r for r in replicas if r.name == holder())
+        standby = next(r for r in replicas if r is not leader)
+        wait_until("only the leader ready", lambda: (leader.ready(), standby.ready()) == (200, 503))
+        # the leader dies without a word (no SIGTERM, no release)
+        leader.process.kill()
+        killed = time.monotonic()
+        wait_until("the standby takes over", lambda: holder() == standby.name, timeout=60)
+        took = time.monotonic() - killed
+        # client-go's timings: the standby waits one lease duration (15 s) after it last saw
+        # the record change, and looks every retry period (2 s)
+        assert took <= 20, f"the standby took the Lease {took:.1f} s after the leader died"
+        wait_until("the new leader ready", lambda: standby.ready() == 200, timeout=30)
+        # a merge reaches production through the new leader's webhook
+        merged = repo.merge_request(
+            "生产环境：白水县工资发放日调整",
+            lambda w: edit(w / PRODUCTION, "    value: 15\n", "    value: 16\n"),
+            WU,
+            [ZHENG, XIE],
+        )
+        assert push_event(standby.webhook_port, merged) == 202
+        wait_until(
+            "the merge applied",
+            lambda: all(marker(c) == merged for c in production.values()),
+            timeout=60,
+        )
+        assert standby.stop() == 0
+        assert holder() is None  # given back on SIGTERM
+    finally:
+        for replica in replicas:
+            replica.stop(signal.SIGKILL)
+        first.delete("ConfigMap", "dfctl-system", "dfctl-initial")
+    kept = ev.ClusterEvidence(first).list("production")
+    assert [(r.revision, r.reconciler) for r in kept] == [
+        (repo.root, leader.name),
+        (merged, standby.name),
+    ]
+    assert [e["event"] for e in standby.events() if e["event"] in ("standby", "leading")][-1] == (
+        "leading"
+    )
