@@ -200,7 +200,8 @@ class Reconciler:
         self.keeper: LeaseKeeper | None = None  # renews the Lease in the background (run())
         self._continuous = False
         self._wake: Callable[[], None] = lambda: None
-        self.revisions = Revisions(self.mirror.path, self.mirror.repo)
+        # each pass checks a revision that differs from the last one by a merge: reuse its files
+        self.revisions = Revisions(self.mirror.path, self.mirror.repo, reuse_files=True)
         self._local = ev.LocalLog(settings.evidence_log) if settings.evidence_log else None
 
     # -- events --------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def normalise(value: Any, kind: str = "", path: tuple[str, ...] = ()) -> Any:
     """``value`` as the API server stores it: resource-list quantities in canonical spelling,
     null and empty fields left out."""
     if isinstance(value, dict):
-        if _resource_list_at(kind, path):
+        if kind in RESOURCE_LISTS and _resource_list_at(kind, path):
             return {k: stored_quantity(v) for k, v in value.items() if v is not None}
         out = {}
         for key, item in value.items():
