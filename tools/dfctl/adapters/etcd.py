@@ -439,18 +439,21 @@ class EtcdClient:
                     continue
                 raise self._error(kind, body, exc) from None
 
-    def _order(self) -> list[int]:
-        """The member that answered last first, then the others in turn; failed ones left out."""
+    def _order(self) -> tuple[list[int], list[int]]:
+        """The members to try: the one that answered last first, then the others in turn; and,
+        apart, those that failed earlier in the run, tried only when none of the first answers
+        (a member that failed may be back, and with one endpoint there is no other)."""
         indices = list(range(len(self.endpoints)))
         good = self.health.last_good
         indices.sort(key=lambda i: self.endpoints[i].url != good)
-        return [i for i in indices if self.health.alive(self.endpoints[i].url)]
+        alive = [i for i in indices if self.health.alive(self.endpoints[i].url)]
+        return alive, [i for i in indices if i not in alive]
 
     def _post_any(self, kind: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """Post to the last endpoint that answered, then to the others in turn."""
         failures: list[str] = []
-        skipped = [e.url for e in self.endpoints if not self.health.alive(e.url)]
-        for index in self._order():
+        alive, failed_before = self._order()
+        for index in alive + failed_before:  # the first that answers ends the loop
             endpoint = self.endpoints[index]
             if len(self.endpoints) > 1 and not self.health.probed(endpoint.url):
                 problem = self._probe(endpoint)
@@ -489,7 +492,6 @@ class EtcdClient:
                     "something that is not etcd's JSON gateway"
                 )
             return answer
-        failures += [f"{url}: failed earlier in this run, skipped" for url in skipped]
         raise TargetUnreachable("configuration service unreachable: " + "; ".join(failures))
 
     def _probe(self, endpoint: Endpoint) -> str | None:
