@@ -3,19 +3,14 @@
 Each failure is one line naming the kubeconfig file, the context, the server and the cause;
 `dfctl plan` exits 1 with it and no traceback. The clusters and etcd are the real ones of the
 fixtures. A *silent* server — a listening socket that accepts connections and never answers — is
-a fault a real kube-apiserver or etcd cannot be made to produce on demand, so this module makes
-one with a few lines of socket code (`silent_server`); nothing else here is simulated.
+a fault a real kube-apiserver or etcd cannot be made to produce on demand, so it is made with a
+few lines of socket code (`tests/silent_server.py`); nothing else here is simulated.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import socket
-import ssl
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,57 +26,11 @@ from dfctl.sandbox import ControlPlane
 from dfctl.sandbox.certs import CertificateAuthority
 from tests.content import commit_all, copy_content, init_repo
 from tests.etcd_server import EtcdServer
+from tests.silent_server import silent_server
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.git]
 
 CLUSTER = "tke-acc-a"
-
-
-# -- a silent server: accepts, never answers -------------------------------------------------------
-
-
-@contextlib.contextmanager
-def silent_server(tls: CertificateAuthority | None = None) -> Iterator[str]:
-    """``host:port`` of a socket that accepts connections and then says nothing.
-
-    With ``tls``, it completes the TLS handshake first (with a certificate that CA signed for
-    127.0.0.1) and is silent after it, as a server stuck behind its TLS front would be.
-    """
-    listener = socket.create_server(("127.0.0.1", 0), backlog=16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-    context = None
-    if tls is not None:
-        pair = tls.issue("silent", ip_addresses=["127.0.0.1"])
-        folder = Path(__import__("tempfile").mkdtemp(prefix="dfctl-silent-"))
-        pair.write(folder / "tls.crt", folder / "tls.key")
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(folder / "tls.crt", folder / "tls.key")
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if context is not None:
-                with contextlib.suppress(OSError):
-                    connection = context.wrap_socket(connection, server_side=True)
-            held.append(connection)  # kept open, never read from, never written to
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
-        for connection in held:
-            connection.close()
 
 
 # -- kubeconfigs -----------------------------------------------------------------------------------
