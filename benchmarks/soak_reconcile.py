@@ -122,6 +122,7 @@ class Replica:
     log: Path
     evidence: Path
     rss: list[int] = field(default_factory=list)
+    leading: list[bool] = field(default_factory=list)  # per sample: whether it led
     cycles: int = 0
 
     def ready(self) -> bool:
@@ -139,12 +140,13 @@ class Replica:
 
     def sample(self) -> None:
         """Resident memory, once the replica has made its first pass (imports done, repository
-        fetched): from then on it should not grow."""
+        fetched), and whether it led then (a standby has not loaded a revision yet)."""
         if not self.alive():
             return
         if not self.rss and '"event": "pass"' not in self.log.read_text(errors="replace"):
             return
         self.rss.append(psutil.Process(self.process.pid).memory_info().rss)
+        self.leading.append(self.ready())
         self.cycles += 1
 
 
@@ -365,14 +367,22 @@ def check_live(work: Main, plane: ControlPlane, etcd: EtcdServer) -> list[str]:
 
 
 def report_memory(fleet: Fleet) -> None:
-    print("resident memory of the replicas (MiB), at their first and last cycle:")
+    print("resident memory of the replicas (MiB), first and last sample; while leading:")
     for replica in fleet.replicas:
-        if replica.rss:
-            first, last = replica.rss[0] / 2**20, replica.rss[-1] / 2**20
-            print(
-                f"  {replica.identity}: {first:.1f} → {last:.1f} over {replica.cycles} cycles "
-                f"({last - first:+.1f})"
-            )
+        if not replica.rss:
+            continue
+        mib = [r / 2**20 for r in replica.rss]
+        led = [m for m, leading in zip(mib, replica.leading, strict=True) if leading]
+        leading = (
+            f"{led[0]:.1f} → {led[-1]:.1f} over {len(led)} cycles (min {min(led):.1f}, "
+            f"max {max(led):.1f})"
+            if led
+            else "never led"
+        )
+        print(
+            f"  {replica.identity}: {mib[0]:.1f} → {mib[-1]:.1f} over {replica.cycles} cycles; "
+            f"leading {leading}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
