@@ -146,7 +146,8 @@ class KubeClient:
                 )
                 data = response.read()  # type: ignore[no-untyped-call]
             except ApiException as exc:  # the client raises it for TLS failures, with status 0
-                raise TargetUnreachable(f"{self.where}: {_tls_reason(exc)}") from None
+                # the server answered: a TLS failure is a setting to fix, not an outage
+                raise TargetError(f"{self.where}: {_tls_reason(exc)}") from None
             except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
                 if method == "GET" and not resent and _dropped(exc):
                     resent = True  # a pooled connection the server had closed meanwhile
