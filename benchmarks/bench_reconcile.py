@@ -67,6 +67,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, get_args
 
+from dfctl.adapters.deadline import Timeouts
 from dfctl.adapters.kube import KubeClient
 from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import WorkTree
@@ -288,7 +289,7 @@ def build_repository(folder: Path, objects: int) -> Corpus:
 def install_platform(plane: ControlPlane, state: DesiredState) -> None:
     """What the platform installer does before dfctl manages anything: the namespaces holding
     workloads, and those workloads (both tools patch their image and replicas)."""
-    client = KubeClient(CLUSTER, plane.kubeconfig, timeout=60)
+    client = KubeClient(CLUSTER, plane.kubeconfig, timeouts=Timeouts(5.0, 60.0))
     try:
         workloads = [o for o in state.objects_in(CLUSTER) if o.patch_only]
         for namespace in sorted({o.namespace for o in workloads}):
@@ -354,7 +355,7 @@ def settle(planes: Sequence[ControlPlane]) -> float:
     """Wait until the controllers caught up with what was written; returns the seconds waited."""
     started = time.monotonic()
     for plane in planes:
-        client = KubeClient(CLUSTER, plane.kubeconfig, timeout=60)
+        client = KubeClient(CLUSTER, plane.kubeconfig, timeouts=Timeouts(5.0, 60.0))
         try:
             while not _settled(client):
                 if time.monotonic() - started > SETTLE_TIMEOUT:
@@ -371,7 +372,7 @@ def settle(planes: Sequence[ControlPlane]) -> float:
 
 def live_inventory(plane: ControlPlane) -> dict[str, int]:
     """The objects carrying dfctl's labels, by kind: what either tool applied."""
-    client = KubeClient(CLUSTER, plane.kubeconfig, timeout=60)
+    client = KubeClient(CLUSTER, plane.kubeconfig, timeouts=Timeouts(5.0, 60.0))
     try:
         found = {kind: len(client.list(kind, MANAGED_SELECTOR)) for kind in LISTED_KINDS}
         found["Deployment"] = len(client.list("Deployment", f"{PATCHED_BY_LABEL}=dfctl"))

@@ -115,7 +115,7 @@ def test_apply_from_empty_writes_every_document(etcd: EtcdServer) -> None:
     assert len(plan.actions) <= MAX_TXN_OPS
     assert sum(len(canonical(a.desired)) for a in plan.actions) < TXN_BYTES
 
-    marker = apply_plan(plan, [service])
+    marker = apply_plan(plan, [service]).marker
 
     # one range for the plan; the documents fit one transaction; then the marker
     assert dict(service.client.requests) == {"range": 1, "txn": 2}
@@ -155,7 +155,7 @@ def test_an_unrelated_commit_moves_only_the_marker(etcd: EtcdServer) -> None:
 
     later = target(etcd, commit=C2)
     plan = make_plan(state, C2, [later])
-    marker = apply_plan(plan, [later])
+    marker = apply_plan(plan, [later]).marker
 
     assert plan.actions == ()
     assert dict(later.client.requests) == {"range": 2, "txn": 1}  # plan, marker check; marker
@@ -409,7 +409,8 @@ def test_prune_deletes_only_under_its_own_prefix(etcd: EtcdServer) -> None:
     with pytest.raises(ApplyRefused) as refused:
         apply_plan(plan, [service])
     assert str(refused.value) == (
-        "the plan deletes 2 of 4 managed objects (more than 20%); "
+        "the plan deletes 2 of 4 managed objects (50%, more than 20%: 1 Document, "
+        "1 EffectiveConfig); "
         "re-run with --allow-mass-prune if that is intended"
     )
     apply_plan(plan, [service], allow_mass_prune=True)
@@ -534,7 +535,7 @@ def test_etcd_stopped_mid_apply_leaves_the_marker_and_the_next_run_converges(
         plan = make_plan(desired(*many), C2, [again])
         assert len(plan.actions) == 398 - 128
         assert {a.op for a in plan.actions} == {"create"}
-        assert apply_plan(plan, [again]).revision == C2
+        assert apply_plan(plan, [again]).marker.revision == C2
         assert find_drift(desired(*many), [again]) == []
     finally:
         server.stop()

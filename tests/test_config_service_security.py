@@ -119,7 +119,8 @@ def test_dfctl_is_denied_outside_its_prefix(secured: EtcdServer, tmp_path: Path)
         (
             "no CA",
             "configuration service {url}: TLS failed: the server certificate is not trusted "
-            "(DFCTL_ETCD_CA names the CA bundle)",
+            "by the system's CA bundle (DFCTL_ETCD_CA is not set) (unable to get local issuer "
+            "certificate)",
         ),
     ],
 )

@@ -208,3 +208,26 @@ def test_format_quantity_spells_sums() -> None:
     assert format_quantity(total, Format.BINARY_SI) == "1536Gi"
     assert format_quantity(Fraction(448)) == "448"
     assert format_quantity(Fraction(3, 2)) == "1500m"
+
+
+ROUNDED_TO_MILLI: list[tuple[str | int, Fraction]] = [
+    ("3.001n", Fraction(1, 1000)),  # parsed to 4n, then rounded up to 1m
+    ("1u", Fraction(1, 1000)),
+    ("1.5m", Fraction(2, 1000)),
+    ("999999n", Fraction(1, 1000)),
+    ("999999u", Fraction(1)),
+    ("0.0001Ki", Fraction(103, 1000)),  # 0.1024
+    ("12e-4", Fraction(2, 1000)),
+    ("-1.5m", Fraction(-2, 1000)),  # away from zero, as apimachinery's negativeScaleInt64
+    ("250m", Fraction(1, 4)),
+    ("1Gi", Fraction(GI)),
+    ("0", Fraction(0)),
+    (7, Fraction(7)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ROUNDED_TO_MILLI)
+def test_rounded_up_to_milli_as_the_resource_list_defaulter_does(
+    text: str | int, expected: Fraction
+) -> None:
+    assert parse_quantity(text).rounded_up(3) == expected

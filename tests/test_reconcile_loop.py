@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import http.client
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -26,9 +31,10 @@ from dfctl.adapters.kube import KubeClient
 from dfctl.cli import main
 from dfctl.errors import NotFound, TargetError
 from dfctl.gitops import evidence as ev
-from dfctl.gitops.lease import NAMESPACE, lease_name
+from dfctl.gitops.lease import NAMESPACE, LeaderElector, lease_name
 from dfctl.gitops.loop import KubeconfigConnections, PassOutcome, Reconciler, Settings
 from dfctl.gitops.metrics import ReconcileMetrics, serve
+from dfctl.gitops.webhook import Hooks, Wakeup, WebhookServer
 from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import WorkTree, load_repo
 from dfctl.model import DATA_ROOTS, ROOT_FILES, Cluster
@@ -36,7 +42,8 @@ from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE
 from dfctl.render import render
 from dfctl.render.openapi import validate_objects
 from dfctl.render.state import KubeObject
-from dfctl.sandbox import ControlPlane
+from dfctl.sandbox import ControlPlane, write_kubeconfig
+from dfctl.sandbox.control_plane import free_ports
 from dfctl.validate import check_source
 from tests.content import PROJECT, edit
 from tests.etcd_server import EtcdServer
@@ -529,6 +536,152 @@ def test_two_reconcilers_race_and_only_one_acts(
         loop.close()
 
 
+WEBHOOK_TOKEN = "9c41e07a2d554b1f8e3d6a0b7c2f9e15"
+
+
+def wait_until(what: str, probe: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not probe():
+        assert time.monotonic() < deadline, f"after {timeout:.0f} s still waiting: {what}"
+        time.sleep(0.1)
+
+
+def push_event(port: int, after: str, token: str = WEBHOOK_TOKEN) -> int:
+    """What GitLab sends after a merge to main (the fields a push event carries that matter)."""
+    body = json.dumps({"object_kind": "push", "ref": "refs/heads/main", "after": after})
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/hooks/gitlab",
+            body=body,
+            headers={"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": token},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_a_webhook_call_starts_a_pass_at_once(
+    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
+) -> None:
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    events: list[dict[str, Any]] = []
+    loop = reconciler(
+        repo,
+        tmp_path,
+        "acceptance",
+        control_plane.kubeconfig,
+        Clock(FRIDAY_MORNING),
+        etcd,
+        events=events,
+    )
+    wakeup = Wakeup()
+    hooks = Hooks(wakeup.wake, lambda: loop.keeper is not None and loop.keeper.holds())
+    server = WebhookServer(WEBHOOK_TOKEN, "main", hooks, port=0, address="127.0.0.1").start()
+    outcomes: list[PassOutcome] = []
+    # an hour between polls: only the webhook can start the second pass within the test
+    thread = threading.Thread(
+        target=lambda: outcomes.append(loop.run(3600, wakeup.wait, wakeup.wake))
+    )
+    thread.start()
+    try:
+        wait_until("the first apply", lambda: marker(acc) == repo.root)
+        merged = repo.merge_request(
+            "验收预算域扩容",
+            lambda w: edit(w / BUDGET_ACC, "replicas: 1", "replicas: 2"),
+            WU,
+            [JIANG],
+        )
+        assert push_event(server.port, merged, token="x" * 32) == 401  # starts nothing
+        assert push_event(server.port, merged) == 202
+        wait_until("the merge applied", lambda: marker(acc) == merged, timeout=60)
+        assert loop.keeper is not None and loop.keeper.holds()
+    finally:
+        wakeup.stop()
+        thread.join(timeout=120)
+        server.stop()
+    assert [o.status for o in outcomes] == ["applied"]
+    assert [e["event"] for e in events if e["event"] in ("leading", "applied")] == [
+        "leading",
+        "applied",
+        "applied",
+    ]
+    lease = acc.get("Lease", NAMESPACE, lease_name("acceptance"))
+    assert lease is not None and "holderIdentity" not in lease["spec"]  # given back on stop
+    loop.close()
+
+
+def test_a_once_run_gives_the_lease_back_and_a_standby_says_who_holds_it(
+    tmp_path: Path,
+    control_plane: ControlPlane,
+    acc: KubeClient,
+    etcd: EtcdServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    command = [
+        "reconcile", "--repo", str(repo.path), "--env", "acceptance", "--once",
+        "--kubeconfig", str(control_plane.kubeconfig), "--etcd-endpoints", etcd.endpoint,
+        "--now", "2026-11-27T10:00:00+08:00", "--cache", str(tmp_path / "cache"),
+        "--identity", "reconciler-cli", "--force-conflicts",
+    ]  # fmt: skip
+    other = LeaderElector(acc, "acceptance", "reconciler-x")
+    assert other.try_acquire_or_renew()
+    held = acc.get("Lease", NAMESPACE, lease_name("acceptance"))
+    assert held is not None and held["spec"]["leaseDurationSeconds"] == 15
+    renewed = dt.datetime.strptime(held["spec"]["renewTime"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    until = renewed + dt.timedelta(seconds=15)
+    assert main(command) == 0
+    assert capsys.readouterr().out == (
+        "acceptance: standing by; reconciler-x holds the Lease "
+        f"dfctl-system/dfctl-reconciler-acceptance, renewed at {renewed:%Y-%m-%dT%H:%M:%SZ} "
+        f"for 15 s: until {until:%Y-%m-%dT%H:%M:%SZ} unless it renews it\n"
+    )
+    other.release()
+
+    def holder() -> str | None:
+        lease = acc.get("Lease", NAMESPACE, lease_name("acceptance"))
+        return None if lease is None else lease["spec"].get("holderIdentity")
+
+    # no marker and no --initial: refused, and the Lease is given back all the same
+    assert main(command) == 1
+    assert capsys.readouterr().out == (
+        "acceptance: refused\nacceptance: no applied-revision marker of acceptance in its "
+        "targets; give --initial REV, or the ConfigMap dfctl-system/dfctl-initial with the key "
+        "acceptance, the revision to start from (it is applied as it is and every commit after "
+        "it is verified)\n"
+    )
+    assert holder() is None
+    # the first trusted revision given once beside the Lease, as deploy/ documents it
+    initial: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "dfctl-initial", "namespace": "dfctl-system"},
+    }
+    acc.create({**initial, "data": {"acceptance": "main"}})
+    try:
+        assert main(command) == 1
+        assert capsys.readouterr().out == (
+            "acceptance: refused\nacceptance: ConfigMap dfctl-system/dfctl-initial names 'main' "
+            "for acceptance; it must be a full commit id (git rev-parse origin/main), not a "
+            "branch or a short id\n"
+        )
+        acc.replace({**initial, **(acc.get("ConfigMap", "dfctl-system", "dfctl-initial") or {}),
+                     "data": {"acceptance": repo.root}})  # fmt: skip
+        assert main(command) == 0
+        assert capsys.readouterr().out.startswith(
+            f"acceptance: applied {repo.root[:12]} (first apply; "
+        )
+        assert (marker(acc), holder()) == (repo.root, None)
+    finally:
+        acc.delete("ConfigMap", "dfctl-system", "dfctl-initial")
+
+
 def test_an_unreachable_repository_fails_the_pass(tmp_path: Path) -> None:
     settings = Settings(
         url=str(tmp_path / "nowhere"),
@@ -826,6 +979,8 @@ MANIFEST_PATHS = {
     "Role": "/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles",
     "RoleBinding": "/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings",
     "Deployment": "/apis/apps/v1/namespaces/{namespace}/deployments",
+    "Service": "/api/v1/namespaces/{namespace}/services",
+    "NetworkPolicy": "/apis/networking.k8s.io/v1/namespaces/{namespace}/networkpolicies",
 }
 SERVICE_ACCOUNT = "system:serviceaccount:dfctl-system:dfctl-reconciler"
 
@@ -849,8 +1004,10 @@ def test_the_manifests_pass_the_kubernetes_schema_of_the_production_clusters() -
         "ClusterRoleBinding",
         "Deployment",
         "Namespace",
+        "NetworkPolicy",
         "Role",
         "RoleBinding",
+        "Service",
         "ServiceAccount",
     ]
     assert list(validate_objects(objects, {"tke-prod-a": cluster.kubernetes_version})) == []
@@ -874,26 +1031,38 @@ def test_the_manifests_grant_only_the_kinds_dfctl_manages() -> None:
         ("ClusterRole", "networking.k8s.io", "networkpolicies"): writable,
         ("ClusterRole", "apps", "deployments"): ["get", "list", "patch"],
         ("ClusterRole", "", "pods"): ["list"],
+        ("ClusterRole", "", "persistentvolumeclaims"): ["list"],
+        ("ClusterRole", "apps", "statefulsets"): ["list"],
+        ("ClusterRole", "apps", "daemonsets"): ["list"],
+        ("ClusterRole", "apps", "replicasets"): ["list"],
+        ("ClusterRole", "batch", "jobs"): ["list"],
+        ("ClusterRole", "batch", "cronjobs"): ["list"],
         ("Role", "coordination.k8s.io", "leases"): ["create", "get", "update"],
     }
 
 
-def test_the_service_account_can_reconcile_and_nothing_more(
-    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
-) -> None:
-    """Bind the manifests' RBAC in a real cluster and reconcile as the ServiceAccount."""
+def install_manifests(client: KubeClient) -> None:
+    """`kubectl apply -f deploy/reconciler/` as the administrator, but for the Deployment: no
+    image runs here, so its containers are run as processes by the tests that need them."""
     for _name, doc in manifests():
         if doc["kind"] == "Deployment":
-            continue  # nothing runs images here; the Deployment is checked by the schema test
+            continue
         meta = doc["metadata"]
         path = MANIFEST_PATHS[doc["kind"]].format(namespace=meta.get("namespace", ""))
-        acc.request(
+        client.request(
             "PATCH",
             f"{path}/{meta['name']}",
             [("fieldManager", "test-admin"), ("force", "true")],
             body=doc,
             content_type="application/apply-patch+yaml",
         )
+
+
+def test_the_service_account_can_reconcile_and_nothing_more(
+    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
+) -> None:
+    """Bind the manifests' RBAC in a real cluster and reconcile as the ServiceAccount."""
+    install_manifests(acc)
     repo = content_repo(tmp_path)
     install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
     as_reconciler = control_plane.user_kubeconfig(SERVICE_ACCOUNT, ["system:serviceaccounts"])
@@ -1063,3 +1232,151 @@ def test_the_offline_gate_and_the_reconciler_agree(
             applied = outcome.applied
     assert [verdict for _c, verdict, _r in said] == ["refused", "waits"]
     loop.close()
+
+
+def deployment_args() -> list[str]:
+    (container,) = next(doc for _name, doc in manifests() if doc["kind"] == "Deployment")["spec"][
+        "template"
+    ]["spec"]["containers"]
+    return [str(a) for a in container["args"]]
+
+
+class Replica:
+    """One replica of deploy/reconciler/deployment.yaml, run as a process with the container's
+    arguments; what only exists inside the pod (paths, the repository's URL, ports) is replaced,
+    and the moment is given with --now (production's change window is open at it)."""
+
+    def __init__(self, name: str, folder: Path, repo: Path, kubeconfig: Path, etcd: str) -> None:
+        self.name = name
+        self.metrics_port, self.webhook_port = free_ports(2)
+        swap = {
+            "https://gitlab.xx-gov.example/dfp/config.git": str(repo),
+            "$(POD_NAME)": name,
+            "/etc/dfctl/kubeconfig/config": str(kubeconfig),
+            "/var/cache/dfctl/repo": str(folder / f"cache-{name}"),
+            "/var/cache/dfctl/evidence.jsonl": str(folder / f"evidence-{name}.jsonl"),
+            "9464": str(self.metrics_port),
+            "9465": str(self.webhook_port),
+        }
+        args = [swap.get(a, a) for a in deployment_args()]
+        self.log = folder / f"{name}.log"
+        environment = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("KUBECONFIG", "DFCTL_"))},
+            "DFCTL_ETCD_ENDPOINTS": etcd,  # the Secret dfctl-etcd's part, for a plain test etcd
+            "DFCTL_WEBHOOK_TOKEN": WEBHOOK_TOKEN,  # the Secret dfctl-webhook
+        }
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "dfctl", *args, "--now", "2026-11-25T23:00:00+08:00"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=folder,
+            )
+
+    def ready(self) -> int | None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.webhook_port, timeout=5)
+        try:
+            connection.request("GET", "/ready")
+            return connection.getresponse().status
+        except OSError:
+            return None
+        finally:
+            connection.close()
+
+    def events(self) -> list[dict[str, Any]]:
+        lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_a_fresh_install_from_deploy_and_a_failover_after_an_unclean_death(
+    tmp_path: Path,
+    prod: tuple[Path, dict[str, KubeClient]],
+    control_planes: dict[str, ControlPlane],
+    etcd: EtcdServer,
+) -> None:
+    _, clients = prod
+    repo = content_repo(tmp_path)
+    production = {name: clients[name] for name in ("tke-prod-a", "tke-prod-b")}
+    install_workloads(repo, repo.root, "production", production)
+    for client in production.values():
+        install_manifests(client)
+    # as docs/gitops.md says: the first trusted revision, once, beside the Lease
+    first = production["tke-prod-a"]
+    first.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "dfctl-initial", "namespace": "dfctl-system"},
+            "data": {"production": repo.root},
+        }
+    )
+    as_reconciler = write_kubeconfig(
+        list(control_planes.values()),
+        tmp_path / "reconciler.kubeconfig",
+        user=SERVICE_ACCOUNT,
+        groups=["system:serviceaccounts"],
+    )
+    replicas = [
+        Replica(name, tmp_path, repo.path, as_reconciler, etcd.endpoint)
+        for name in (
+            "dfctl-reconciler-production-7c9f-a1b2c",
+            "dfctl-reconciler-production-7c9f-d3e4f",
+        )
+    ]
+
+    def holder() -> str | None:
+        lease = first.get("Lease", NAMESPACE, lease_name("production"))
+        return None if lease is None else lease["spec"].get("holderIdentity")
+
+    try:
+        wait_until(
+            "the first apply in both clusters",
+            lambda: all(marker(c) == repo.root for c in production.values()),
+            timeout=180,
+        )
+        leader = next(r for r in replicas if r.name == holder())
+        standby = next(r for r in replicas if r is not leader)
+        wait_until("only the leader ready", lambda: (leader.ready(), standby.ready()) == (200, 503))
+        # the leader dies without a word (no SIGTERM, no release)
+        leader.process.kill()
+        killed = time.monotonic()
+        wait_until("the standby takes over", lambda: holder() == standby.name, timeout=60)
+        took = time.monotonic() - killed
+        # client-go's timings: the standby waits one lease duration (15 s) after it last saw
+        # the record change, and looks every retry period (2 s)
+        assert took <= 20, f"the standby took the Lease {took:.1f} s after the leader died"
+        wait_until("the new leader ready", lambda: standby.ready() == 200, timeout=30)
+        # a merge reaches production through the new leader's webhook
+        merged = repo.merge_request(
+            "生产环境：白水县工资发放日调整",
+            lambda w: edit(w / PRODUCTION, "    value: 15\n", "    value: 16\n"),
+            WU,
+            [ZHENG, XIE],
+        )
+        assert push_event(standby.webhook_port, merged) == 202
+        wait_until(
+            "the merge applied",
+            lambda: all(marker(c) == merged for c in production.values()),
+            timeout=60,
+        )
+        assert standby.stop() == 0
+        assert holder() is None  # given back on SIGTERM
+    finally:
+        for replica in replicas:
+            replica.stop(signal.SIGKILL)
+        first.delete("ConfigMap", "dfctl-system", "dfctl-initial")
+    kept = ev.ClusterEvidence(first).list("production")
+    assert [(r.revision, r.reconciler) for r in kept] == [
+        (repo.root, leader.name),
+        (merged, standby.name),
+    ]
+    assert [e["event"] for e in standby.events() if e["event"] in ("standby", "leading")][-1] == (
+        "leading"
+    )

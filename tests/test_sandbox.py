@@ -444,7 +444,7 @@ def test_sandbox_up_status_down(tmp_path: Path) -> None:
         version = find_binaries().kubernetes_version
         assert re.fullmatch(r"https://127\.0\.0\.1:\d+", cluster["server"])
         assert up.stdout.splitlines() == [
-            f"tke-pre-a: {cluster['server']} (kube-apiserver {version})",
+            f"# tke-pre-a: {cluster['server']} (kube-apiserver {version})",
             f"export KUBECONFIG={directory}/kubeconfig",
             f"# contexts are named after the clusters; stop with: dfctl sandbox down "
             f"--dir {directory}",

@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dfctl.adapters.git import GitRepository
 from dfctl.diagnostics import Diagnostic, Severity
 from dfctl.errors import ValidationFailed
 from dfctl.load.gitsource import GitRevision
-from dfctl.load.repo import FileSource, LoadCache, Repo, load_repo
+from dfctl.load.repo import FileSource, LoadCache, LoadedFile, Repo, load_repo
 from dfctl.model import Environment
 from dfctl.render import DesiredState, render
 from dfctl.validate import ValidationResult, check_source
@@ -95,14 +96,40 @@ def check_pair(
     return before, after, changed
 
 
+class _Kept(dict[tuple[str, str], LoadedFile]):
+    """A LoadCache that remembers which files the last load used, so the rest can go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.used: set[tuple[str, str]] = set()
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        self.used.add(key)
+        return super().get(key, default)
+
+    def keep_used(self) -> None:
+        for key in [k for k in self if k not in self.used]:
+            del self[key]
+        self.used = set()
+
+
 class Revisions:
     """Checked revisions of one repository, by commit, date and base: each is loaded and
-    validated once. Only the most recent is held: a province-sized revision is large."""
+    validated once. Only the most recent is held: a province-sized revision is large.
 
-    def __init__(self, root: Path, git: GitRepository | None = None) -> None:
+    With ``reuse_files``, the files a revision shares with the one checked before it (the same
+    blob at the same path) are not read and parsed again: a continuous reconciler checks each
+    merge, which changes a file or two. Only the files of the last revision (and its base) are
+    kept.
+    """
+
+    def __init__(
+        self, root: Path, git: GitRepository | None = None, *, reuse_files: bool = False
+    ) -> None:
         self.root = root
         self.git = git or GitRepository.open(root)
         self._held: tuple[tuple[str, dt.date, str | None], CheckedRevision] | None = None
+        self._files: _Kept | None = _Kept() if reuse_files else None
 
     def checked(self, rev: str, today: dt.date, base: str | None = None) -> CheckedRevision:
         """``rev`` validated on ``today``; with ``base`` (a revision), also against it for the
@@ -110,12 +137,14 @@ class Revisions:
         key = (self.git.resolve(rev), today, self.git.resolve(base) if base else None)
         if self._held is None or self._held[0] != key:
             self._held = None  # drop the old one before loading the next
-            shared: LoadCache = {}
+            shared: LoadCache = self._files if self._files is not None else {}
             earlier = None
             if key[2] is not None:
                 earlier = load_repo(GitRevision(self.root, key[2], self.git), cache=shared)
             source = GitRevision(self.root, key[0], self.git)
             found = check(source, today, f"revision {rev}", shared, earlier)
+            if self._files is not None:
+                self._files.keep_used()
             self._held = (key, CheckedRevision(f"revision {rev}", found.repo, found.result, key[0]))
         return self._held[1]
 

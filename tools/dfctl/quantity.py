@@ -105,6 +105,16 @@ class Quantity:
         zero to the nearest nano, and a binarySI value is capped at 2^63-1 in magnitude."""
         return _stored(self.value, self.format)[0]
 
+    def rounded_up(self, places: int) -> Fraction:
+        """The stored value rounded away from zero to ``places`` decimal places, as
+        apimachinery's ``Quantity.RoundUp(-places)`` does (the core/v1 defaulter rounds every
+        resource-list value to milli, ``places=3``: ``3.001n`` → ``1m``)."""
+        value = self.stored
+        scaled = abs(value) * 10**places
+        whole = -(-scaled.numerator // scaled.denominator)
+        magnitude = Fraction(whole, 10**places)
+        return -magnitude if value < 0 else magnitude
+
     def canonical(self) -> str:
         """The canonical spelling Kubernetes uses for this value (``Quantity.String()``).
 

@@ -5,7 +5,12 @@ plain HTTPS, so TLS and client certificates are ordinary ``requests`` settings a
 is needed. It has no password login; the token is fetched here and sent as the gateway expects.
 
 Every request is counted by kind (``range``, ``txn``, ``auth``): the no-op plan and re-apply are
-judged by those counts. Endpoints are tried in turn when one does not answer.
+judged by those counts.
+
+Endpoints fail over: requests go to the member that answered last, then to the others. With
+several endpoints, a member is first asked for its ``/version`` with a short timeout
+(:data:`PROBE_TIMEOUT`), so a silent one costs seconds, not a whole read timeout; a member that
+failed is skipped for the rest of the run (:class:`EndpointHealth`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import base64
 import ipaddress
 import json
 import stat
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,11 +31,16 @@ import etcd3gw
 import requests
 from etcd3gw import exceptions as gw
 
+from dfctl.adapters.deadline import NO_DEADLINE, Deadline, Timeouts
 from dfctl.errors import CredentialsError, TargetError, TargetUnreachable
 
 API_PATH = "/v3/"  # etcd >= 3.4; fixed, so no discovery request is spent on /version
 MAX_TXN_OPS = 128  # etcd's default --max-txn-ops; compares and operations count separately
-TIMEOUT = 30.0
+CONNECT_TIMEOUT = 3.0  # seconds for a connection and its TLS handshake
+READ_TIMEOUT = 10.0  # seconds for an answer
+DEFAULT_TIMEOUTS = Timeouts(CONNECT_TIMEOUT, READ_TIMEOUT)
+PROBE_TIMEOUT = 2.0  # seconds a member has to answer /version before it is skipped
+FORGET_AFTER = 60.0  # seconds a failed member is skipped by a long-running reconciler
 
 CREDENTIAL_VARIABLES = {
     "DFCTL_ETCD_USER": "user",
@@ -101,6 +112,7 @@ class Credentials:
     ca: Path | None = None  # CA bundle the server certificate must chain to
     cert: Path | None = None  # client certificate, with ``key``
     key: Path | None = None
+    origin: str = field(default="environment", compare=False)  # where they were read from
 
     @staticmethod
     def from_mapping(
@@ -133,7 +145,12 @@ class Credentials:
                 f"{origin}: etcd authentication needs both DFCTL_ETCD_USER and DFCTL_ETCD_PASSWORD"
             )
         return Credentials(
-            found.get("user"), found.get("password"), paths["ca"], paths["cert"], paths["key"]
+            found.get("user"),
+            found.get("password"),
+            paths["ca"],
+            paths["cert"],
+            paths["key"],
+            origin,
         )
 
     @staticmethod
@@ -321,6 +338,41 @@ def _kv(item: Mapping[str, Any]) -> KeyValue:
     )
 
 
+class EndpointHealth:
+    """Which members answered and which failed, shared by the clients of one run.
+
+    A member that failed is skipped until ``forget_after`` seconds have passed (for the whole of
+    a command's run; a long-running reconciler gives members another chance each minute).
+    """
+
+    def __init__(self, forget_after: float = FORGET_AFTER) -> None:
+        self.forget_after = forget_after
+        self.last_good: str | None = None
+        self._failed: dict[str, float] = {}  # url -> when it failed
+        self._probed: set[str] = set()
+
+    def alive(self, url: str) -> bool:
+        failed = self._failed.get(url)
+        if failed is not None and time.monotonic() - failed > self.forget_after:
+            del self._failed[url]
+            self._probed.discard(url)
+            return True
+        return failed is None
+
+    def probed(self, url: str) -> bool:
+        return url in self._probed
+
+    def answered(self, url: str) -> None:
+        self.last_good = url
+        self._probed.add(url)
+        self._failed.pop(url, None)
+
+    def failed(self, url: str) -> None:
+        self._failed[url] = time.monotonic()
+        if self.last_good == url:
+            self.last_good = None
+
+
 class EtcdClient:
     """One etcd cluster, reached through any of its endpoints."""
 
@@ -328,13 +380,19 @@ class EtcdClient:
         self,
         endpoints: Sequence[Endpoint],
         credentials: Credentials | None = None,
-        timeout: float = TIMEOUT,
+        *,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        deadline: Deadline = NO_DEADLINE,
+        health: EndpointHealth | None = None,
     ) -> None:
         if not endpoints:
             raise CredentialsError("no etcd endpoint given")
         self.credentials = credentials or Credentials()
         self.credentials.check_safe_for(endpoints)
         self.endpoints = list(endpoints)
+        self.timeouts = timeouts
+        self.deadline = deadline
+        self.health = health or EndpointHealth(forget_after=float("inf"))
         self.session = requests.Session()
         if self.credentials.ca is not None:
             self.session.verify = str(self.credentials.ca)
@@ -347,13 +405,13 @@ class EtcdClient:
                 host=e.host,
                 port=e.port,
                 protocol=e.scheme,
-                timeout=timeout,
+                # requests takes a (connect, read) pair; etcd3gw hands it on unchanged
+                timeout=(timeouts.connect, timeouts.read),  # type: ignore[arg-type]
                 api_path=API_PATH,
                 session=self.session,
             )
             for e in self.endpoints
         ]
-        self._current = 0  # the endpoint that answered last
         self._token: str | None = None
         self.requests: Counter[str] = Counter()
 
@@ -381,44 +439,97 @@ class EtcdClient:
                     continue
                 raise self._error(kind, body, exc) from None
 
+    def _order(self) -> tuple[list[int], list[int]]:
+        """The members to try: the one that answered last first, then the others in turn; and,
+        apart, those that failed earlier in the run, tried only when none of the first answers
+        (a member that failed may be back, and with one endpoint there is no other)."""
+        indices = list(range(len(self.endpoints)))
+        good = self.health.last_good
+        indices.sort(key=lambda i: self.endpoints[i].url != good)
+        alive = [i for i in indices if self.health.alive(self.endpoints[i].url)]
+        return alive, [i for i in indices if i not in alive]
+
     def _post_any(self, kind: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """Post to the last endpoint that answered, then to the others in turn."""
         failures: list[str] = []
-        order = list(range(self._current, len(self._clients))) + list(range(self._current))
-        for index in order:
+        alive, failed_before = self._order()
+        for index in alive + failed_before:  # the first that answers ends the loop
+            endpoint = self.endpoints[index]
+            if len(self.endpoints) > 1 and not self.health.probed(endpoint.url):
+                problem = self._probe(endpoint)
+                if problem is not None:
+                    self.health.failed(endpoint.url)
+                    failures.append(f"{endpoint.url}: {problem}")
+                    continue
+            timeouts = self.deadline.clip(self.timeouts, f"configuration service {endpoint.url}")
             client = self._clients[index]
+            client.timeout = (timeouts.connect, timeouts.read)  # type: ignore[assignment]
             self.requests[kind] += 1
             try:
                 answer = client.post(client.get_url(path), json=body)
             except gw.ConnectionFailedError as exc:
-                if "SSL" in (exc.detail_text or ""):  # it answered, but TLS failed: not "down"
-                    raise TargetError(
-                        f"configuration service {self.endpoints[index].url}: TLS failed: "
-                        f"{_reason(exc)}"
-                    ) from None
-                failures.append(f"{self.endpoints[index].url}: {_reason(exc)}")
+                if _tls_problem(exc.detail_text or ""):  # it answered, but TLS failed: not down
+                    raise TargetError(self._tls_failure(endpoint, exc.detail_text or "")) from None
+                self.health.failed(endpoint.url)
+                failures.append(f"{endpoint.url}: {_reason(exc)}")
                 continue
             except gw.ConnectionTimeoutError as exc:
                 # a transaction that timed out may still commit; sending it to another member is
                 # safe because dfctl's writes are guarded or idempotent (a repeat of a guarded
                 # one is reported as a conflict, never applied twice)
-                failures.append(f"{self.endpoints[index].url}: timed out ({_reason(exc)})")
+                self.health.failed(endpoint.url)
+                failures.append(f"{endpoint.url}: {_timeout_reason(exc, timeouts)}")
                 continue
             except gw.Etcd3Exception as exc:
                 raise _Refused.of(exc) from None
             except (requests.RequestException, OSError, ValueError) as exc:
                 # bad CA or certificate path, or an answer that is not the gateway's JSON
-                raise TargetError(
-                    f"configuration service {self.endpoints[index].url}: {_reason(exc)}"
-                ) from None
-            self._current = index
+                raise TargetError(f"configuration service {endpoint.url}: {_reason(exc)}") from None
+            self.health.answered(endpoint.url)
             if not isinstance(answer, dict):
                 raise TargetError(
-                    f"configuration service {self.endpoints[index].url} answered {path} with "
+                    f"configuration service {endpoint.url} answered {path} with "
                     "something that is not etcd's JSON gateway"
                 )
             return answer
         raise TargetUnreachable("configuration service unreachable: " + "; ".join(failures))
+
+    def _probe(self, endpoint: Endpoint) -> str | None:
+        """Why ``endpoint`` is not worth a request now (None: it answered ``/version``)."""
+        limit = self.deadline.clip(
+            Timeouts(PROBE_TIMEOUT, PROBE_TIMEOUT), f"configuration service {endpoint.url}"
+        )
+        self.requests["probe"] += 1
+        try:
+            answer = self.session.get(
+                f"{endpoint.url}/version", timeout=(limit.connect, limit.read)
+            )
+        except requests.exceptions.SSLError as exc:
+            raise TargetError(self._tls_failure(endpoint, str(exc))) from None
+        except requests.exceptions.Timeout:
+            if limit.run_limit is not None:
+                return limit.waited("answer")
+            return f"no answer within {limit.read:g} s (probe)"
+        except (requests.RequestException, OSError) as exc:
+            return _reason(exc)
+        if answer.status_code != 200:
+            return f"/version answered {answer.status_code}"
+        self.health.answered(endpoint.url)
+        return None
+
+    def _tls_failure(self, endpoint: Endpoint, text: str) -> str:
+        ca = (
+            f"the CA in DFCTL_ETCD_CA ({self.credentials.ca}, from {self.credentials.origin})"
+            if self.credentials.ca is not None
+            else "the system's CA bundle (DFCTL_ETCD_CA is not set)"
+        )
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            detail = text.split("certificate verify failed:", 1)[-1].split("(_ssl", 1)[0]
+            return (
+                f"configuration service {endpoint.url}: TLS failed: the server certificate is "
+                f"not trusted by {ca} ({detail.strip()})"
+            )
+        return f"configuration service {endpoint.url}: TLS failed: {_reason_text(text)}"
 
     def _authenticate(self) -> None:
         self.session.headers.pop("Authorization", None)
@@ -637,15 +748,36 @@ def _keys_of(body: dict[str, Any]) -> list[str]:
     return [base64.b64decode(k).decode("utf-8", "replace") for k in encoded if isinstance(k, str)]
 
 
+def _tls_problem(text: str) -> bool:
+    return "SSL" in text or "CERTIFICATE_VERIFY_FAILED" in text
+
+
+def _timeout_reason(exc: BaseException, timeouts: Timeouts) -> str:
+    text = getattr(exc, "detail_text", None) or str(exc)
+    if "connect timeout" in text.lower() or "ConnectTimeout" in text:
+        return timeouts.waited("connection")
+    return timeouts.waited("answer")
+
+
 def _reason(exc: BaseException) -> str:
     """The useful part of a transport error: urllib3 nests the cause several levels deep."""
-    text = getattr(exc, "detail_text", None) or str(exc)  # etcd3gw keeps the cause there
-    for marker in ("Connection refused", "Name or service not known", "CERTIFICATE_VERIFY_FAILED"):
+    return _reason_text(getattr(exc, "detail_text", None) or str(exc)) or type(exc).__name__
+
+
+def _reason_text(text: str) -> str:
+    for marker, said in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "host name not known"),
+        ("Temporary failure in name resolution", "host name not known"),
+        ("No route to host", "no route to host"),
+        ("RemoteDisconnected", "the member closed the connection without answering"),
+        ("Connection reset", "the connection was reset"),
+        (
+            "CERTIFICATE_VERIFY_FAILED",
+            "the server certificate is not trusted (DFCTL_ETCD_CA names the CA bundle)",
+        ),
+        ("WRONG_VERSION_NUMBER", "the member does not speak TLS there (an http:// port?)"),
+    ):
         if marker in text:
-            return {
-                "Connection refused": "connection refused",
-                "Name or service not known": "host name not known",
-                "CERTIFICATE_VERIFY_FAILED": "the server certificate is not trusted "
-                "(DFCTL_ETCD_CA names the CA bundle)",
-            }[marker]
-    return text.splitlines()[0][:300] if text else type(exc).__name__
+            return said
+    return text.splitlines()[0][:300] if text else ""

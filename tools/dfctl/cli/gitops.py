@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 from pathlib import Path
 
 from dfctl.adapters.git import GitRepository
@@ -26,9 +25,11 @@ from dfctl.errors import SourceError, TargetError, UsageError
 from dfctl.gitops import evidence
 from dfctl.gitops.approvals import Verdict, verify_range
 from dfctl.gitops.gate import Conditions, decide, environment_at
+from dfctl.gitops.lease import DEFAULT_DURATION, DEFAULT_RENEW_DEADLINE, DEFAULT_RETRY_PERIOD
 from dfctl.gitops.loop import KubeconfigConnections, Reconciler, Settings
-from dfctl.gitops.metrics import ReconcileMetrics, serve
+from dfctl.gitops.metrics import MetricsServer, ReconcileMetrics, serve
 from dfctl.gitops.promotion import AppliedRelease
+from dfctl.gitops.webhook import Hooks, Wakeup, WebhookServer
 from dfctl.load.repo import WorkTree
 from dfctl.pipeline import check
 from dfctl.reconcile.connect import etcd_credentials
@@ -183,8 +184,9 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--etcd-endpoints",
         metavar="URL[,URL]",
-        default=None,
-        help="configuration-service (etcd) endpoints, instead of the environment's",
+        default=os.environ.get("DFCTL_ETCD_ENDPOINTS") or None,
+        help="configuration-service endpoints instead of the environment's "
+        "(default: $DFCTL_ETCD_ENDPOINTS)",
     )
     parser.add_argument(
         "--etcd-credentials",
@@ -206,9 +208,39 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lease-duration",
         type=int,
-        default=120,
+        default=DEFAULT_DURATION,
         metavar="S",
-        help="seconds the leader's Lease lasts without renewal (default: 120)",
+        help=f"seconds the leader's Lease lasts without renewal (default: {DEFAULT_DURATION})",
+    )
+    parser.add_argument(
+        "--renew-deadline",
+        type=float,
+        default=DEFAULT_RENEW_DEADLINE,
+        metavar="S",
+        help="stop acting when the Lease could not be renewed for S seconds "
+        f"(default {DEFAULT_RENEW_DEADLINE:g})",
+    )
+    parser.add_argument(
+        "--retry-period",
+        type=float,
+        default=DEFAULT_RETRY_PERIOD,
+        metavar="S",
+        help=f"renew or try to take the Lease every S seconds (default {DEFAULT_RETRY_PERIOD:g})",
+    )
+    parser.add_argument(
+        "--webhook-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="serve the forge's webhook (POST /hooks/gitlab) and /ready on PORT (with --interval)",
+    )
+    parser.add_argument("--webhook-address", default="0.0.0.0", metavar="ADDR")
+    parser.add_argument(
+        "--webhook-token-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the webhook's secret token (default: $DFCTL_WEBHOOK_TOKEN)",
     )
     parser.add_argument(
         "--evidence-log",
@@ -238,10 +270,41 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _lease_timings(args: argparse.Namespace) -> None:
+    # client-go's own checks (leaderelection.NewLeaderElector)
+    if not args.lease_duration > args.renew_deadline:
+        raise UsageError("--lease-duration must be more than --renew-deadline")
+    if not args.renew_deadline > 1.2 * args.retry_period:
+        raise UsageError("--renew-deadline must be more than 1.2 × --retry-period")
+    if args.retry_period <= 0:
+        raise UsageError("--retry-period must be more than 0 seconds")
+
+
+def _webhook_token(args: argparse.Namespace) -> str:
+    """From --webhook-token-file, else $DFCTL_WEBHOOK_TOKEN; never from the command line."""
+    file: Path | None = args.webhook_token_file
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--webhook-token-file {args.webhook_token_file}: {exc}") from exc
+    token = os.environ.get("DFCTL_WEBHOOK_TOKEN", "").strip()
+    if not token:
+        raise UsageError(
+            "--webhook-port needs the secret token: --webhook-token-file FILE or "
+            "$DFCTL_WEBHOOK_TOKEN (GitLab sends it as X-Gitlab-Token)"
+        )
+    return token
+
+
 def run_reconcile(args: argparse.Namespace) -> int:
     root = repository_root(args)
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be more than 0 seconds")
+    if args.webhook_port is not None and args.interval is None:
+        raise UsageError("--webhook-port goes with --interval (a one-pass run has nothing to wake)")
+    _lease_timings(args)
+    token = _webhook_token(args) if args.webhook_port is not None else ""
     cache = args.cache or Path.home() / ".cache" / "dfctl" / "reconcile"
     credentials = etcd_credentials(args.etcd_credentials, root)
     settings = Settings(
@@ -252,6 +315,8 @@ def run_reconcile(args: argparse.Namespace) -> int:
         branch=args.branch,
         initial=args.initial,
         lease_duration=args.lease_duration,
+        renew_deadline=args.renew_deadline,
+        retry_period=args.retry_period,
         evidence_log=args.evidence_log,
         allow_mass_prune=args.allow_mass_prune,
         force_conflicts=args.force_conflicts,
@@ -268,11 +333,7 @@ def run_reconcile(args: argparse.Namespace) -> int:
 
     fixed = args.now
     metrics = ReconcileMetrics(args.env)
-    server = (
-        serve(metrics, args.metrics_port, args.metrics_address)
-        if args.metrics_port is not None
-        else None
-    )
+    servers: list[WebhookServer | MetricsServer] = []
     reconciler = Reconciler(
         settings,
         connections,
@@ -281,17 +342,39 @@ def run_reconcile(args: argparse.Namespace) -> int:
         metrics=metrics,
     )
     try:
+        if args.metrics_port is not None:
+            servers.append(serve(metrics, args.metrics_port, args.metrics_address))
         if args.interval is None:
-            outcome = reconciler.run_once()
+            try:
+                outcome = reconciler.run_once()
+            finally:
+                reconciler.release()  # whatever the outcome: the other replica need not wait
+            holder = reconciler.lease_holder() if outcome.status == "standby" else None
+            sys.stdout.write(outcome_text(outcome, holder))
         else:
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            outcome = reconciler.run(args.interval, stop.wait)
-        sys.stdout.write(outcome_text(outcome))
+            wakeup = Wakeup()
+            signal.signal(signal.SIGTERM, lambda *_: wakeup.stop())
+            if args.webhook_port is not None:
+                hooks = Hooks(
+                    wake=wakeup.wake,
+                    leading=lambda: reconciler.keeper is not None and reconciler.keeper.holds(),
+                    observe=metrics.webhook,
+                )
+                servers.append(
+                    WebhookServer(
+                        token,
+                        args.branch,
+                        hooks,
+                        port=args.webhook_port,
+                        address=args.webhook_address,
+                    ).start()
+                )
+            outcome = reconciler.run(args.interval, wakeup.wait, wakeup.wake)
+            sys.stdout.write(outcome_text(outcome))
     finally:
         reconciler.close()
         connections.close()
-        if server is not None:
+        for server in servers:
             server.stop()
     return EXIT_OK if outcome.ok else EXIT_FINDINGS
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 
+from dfctl.adapters.deadline import Deadline
 from dfctl.cli.common import (
     EXIT_DRIFT,
     EXIT_FINDINGS,
@@ -20,8 +22,13 @@ from dfctl.cli.common import (
 from dfctl.errors import UsageError
 from dfctl.pipeline import Revisions
 from dfctl.reconcile.connect import cluster_targets, config_service_targets, etcd_credentials
-from dfctl.reconcile.runner import applied_revision, apply_plan, find_drift, make_plan
+from dfctl.reconcile.runner import Applied, applied_revision, apply_plan, find_drift, make_plan
+from dfctl.reconcile.target import Target
 from dfctl.report.plan import drift_json, drift_text, plan_json, plan_text
+
+TARGETS = ("kubernetes", "config-service")
+ENDPOINTS_VARIABLE = "DFCTL_ETCD_ENDPOINTS"
+DEFAULT_TIMEOUT = 300.0
 
 
 def _command(command: str) -> Command:
@@ -39,8 +46,24 @@ def _command(command: str) -> Command:
         parser.add_argument(
             "--etcd-endpoints",
             metavar="URL[,URL]",
+            default=os.environ.get(ENDPOINTS_VARIABLE) or None,
+            help="configuration-service (etcd) endpoints, instead of the environment's "
+            f"(default: ${ENDPOINTS_VARIABLE}, else the environment's own)",
+        )
+        parser.add_argument(
+            "--target",
+            choices=TARGETS,
             default=None,
-            help="configuration-service (etcd) endpoints, instead of the environment's",
+            help="only the clusters, or only the configuration service (default: both)",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=_seconds,
+            default=DEFAULT_TIMEOUT,
+            metavar="S",
+            help="give up on the clusters and the configuration service after S seconds in all "
+            f"(default {DEFAULT_TIMEOUT:g}; each request also waits at most 5 s to connect and "
+            "10 s for an answer)",
         )
         parser.add_argument(
             "--etcd-credentials",
@@ -80,6 +103,16 @@ def _command(command: str) -> Command:
     return Command(arguments, run)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     root = repository_root(args)
     day = today(args.today)
@@ -88,25 +121,32 @@ def run(args: argparse.Namespace) -> int:
     env = revisions.checked(named, day).environment(args.env)
     if env is None:
         raise UsageError(f"no environment {args.env!r} at {named}")
-    credentials = etcd_credentials(args.etcd_credentials, root)
+    deadline = Deadline(args.timeout)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(revisions.close)
-        service = config_service_targets(
-            env,
-            revisions.git.resolve(named),
-            args.etcd_endpoints.split(",") if args.etcd_endpoints is not None else None,
-            credentials,
-        )
-        for target in service:
-            cleanup.callback(target.close)
-        if not service:
-            sys.stderr.write(
-                f"dfctl: {env.name} names no configuration service; only its clusters\n"
+        # the configuration service first: its endpoints and credentials are checked without
+        # contacting anything, so a usage error comes before any cluster is reached
+        service: list[Target] = []
+        if args.target in (None, "config-service"):
+            service = config_service_targets(
+                env,
+                revisions.git.resolve(named),
+                args.etcd_endpoints.split(",") if args.etcd_endpoints is not None else None,
+                etcd_credentials(args.etcd_credentials, root),
+                deadline,
             )
-        clusters = cluster_targets(env, args.kubeconfig)
+            for target in service:
+                cleanup.callback(target.close)
+            if not service:
+                sys.stderr.write(
+                    f"dfctl: {env.name} names no configuration service; only its clusters\n"
+                )
+        clusters: list[Target] = []
+        if args.target in (None, "kubernetes"):
+            clusters = cluster_targets(env, args.kubeconfig, deadline)
+        targets = clusters + service
         for target in clusters:
             cleanup.callback(target.close)
-        targets = clusters + service
         rev = args.rev
         if args.command == "drift" and rev is None:
             rev = applied_revision(targets) or "HEAD"
@@ -122,18 +162,25 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write((plan_json if args.format == "json" else plan_text)(plan))
         if args.command == "plan":
             return EXIT_FINDINGS if plan.errors else EXIT_OK
-        marker = apply_plan(
+        applied = apply_plan(
             plan,
             targets,
             force_conflicts=args.force_conflicts,
             allow_mass_prune=args.allow_mass_prune,
             progress=action_progress(len(plan.actions)),
         )
-    sys.stderr.write(
-        f"dfctl: applied {len(plan.actions)} changes to {args.env} at {marker.revision[:12]}; "
-        "markers moved\n"
-    )
+    sys.stderr.write(f"dfctl: {_applied_text(args.env, applied)}\n")
     return EXIT_OK
+
+
+def _applied_text(env: str, applied: Applied) -> str:
+    revision = applied.marker.revision[:12]
+    if not applied.wrote:
+        return f"nothing to apply: {env} already matches {revision}"
+    moved = f"markers moved to {revision} ({', '.join(applied.moved)})"
+    if not applied.actions:
+        return f"no changes to {env}; {moved}"
+    return f"applied {applied.actions} changes to {env} at {revision}; {moved}"
 
 
 COMMANDS = {name: _command(name) for name in ("plan", "apply", "drift")}

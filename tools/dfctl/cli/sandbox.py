@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
-from dfctl.cli.common import EXIT_FINDINGS, EXIT_OK, Command
+from dfctl.cli.common import EXIT_FINDINGS, EXIT_OK, Command, repository_root, today
 from dfctl.errors import SandboxError, UsageError
 from dfctl.sandbox import session
+from dfctl.sandbox.installer import Workload
 
 
 def sandbox_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +26,13 @@ def sandbox_arguments(parser: argparse.ArgumentParser) -> None:
         dest="names",
         metavar="NAME",
         help="a cluster to start (repeatable; default: one named `sandbox`)",
+    )
+    parser.add_argument(
+        "--env",
+        metavar="ENV",
+        default=None,
+        help="start the environment's clusters (named like them), make the platform installer's "
+        "namespaces and Deployments there, and start an etcd for its configuration service",
     )
     parser.add_argument(
         "--dir",
@@ -40,19 +50,9 @@ def run_sandbox(args: argparse.Namespace) -> int:
     directory = args.dir if args.dir is not None else session.default_directory()
     try:
         if args.action == "up":
-            state = session.up(args.names or ["sandbox"], directory, timeout=args.timeout)
-            for cluster in state["clusters"]:
-                sys.stdout.write(
-                    f"{cluster['name']}: {cluster['server']} (kube-apiserver {cluster['version']})\n"
-                )
-            sys.stdout.write(
-                f"export KUBECONFIG={state['kubeconfig']}\n"
-                f"# contexts are named after the clusters; stop with: dfctl sandbox down"
-                f"{'' if args.dir is None else f' --dir {args.dir}'}\n"
-            )
-            return EXIT_OK
-        if args.names is not None:
-            raise UsageError("--name only goes with `up`")
+            return _up(args, directory)
+        if args.names is not None or args.env is not None:
+            raise UsageError("--name and --env only go with `up`")
         if args.action == "down":
             stopped = session.down(directory)
             if not stopped:
@@ -79,6 +79,78 @@ def run_sandbox(args: argparse.Namespace) -> int:
             f"{cluster.name}: {cluster.server} {cluster.version} {health} ({running})\n"
         )
     return EXIT_OK if all(c.healthy for c in found) else EXIT_FINDINGS
+
+
+def _installer_of(args: argparse.Namespace) -> tuple[list[str], list[Workload]]:
+    """The clusters of ``--env`` at HEAD and the installer's workloads its plan patches."""
+    # imported here: `sandbox down` and `status` need none of the pipeline
+    from dfctl.pipeline import Revisions  # noqa: PLC0415
+
+    revisions = Revisions(repository_root(args))
+    try:
+        checked = revisions.checked("HEAD", today(None))
+        env = checked.environment(args.env)
+        if env is None:
+            raise UsageError(f"no environment {args.env!r} at HEAD")
+        state = checked.desired_state(args.env)
+    finally:
+        revisions.close()
+    workloads = []
+    for obj in state.objects:
+        if obj.patch_only:
+            (container,) = obj.body["spec"]["template"]["spec"]["containers"]
+            workloads.append(
+                Workload(
+                    obj.cluster,
+                    obj.namespace,
+                    obj.name,
+                    container["name"],
+                    container["image"],
+                    int(obj.body["spec"]["replicas"]),
+                )
+            )
+    return list(env.clusters), workloads
+
+
+def _up(args: argparse.Namespace, directory: Path) -> int:
+    workloads: list[Workload] = []
+    names = args.names or ["sandbox"]
+    if args.env is not None:
+        if args.names is not None:
+            raise UsageError("--env names the clusters itself; leave out --name")
+        names, workloads = _installer_of(args)
+    state = session.up(
+        names,
+        directory,
+        timeout=args.timeout,
+        workloads=workloads,
+        with_config_service=args.env is not None,
+    )
+    # stdout is shell: `eval "$(dfctl sandbox up --env acceptance)"` sets what plan and apply read
+    lines = [
+        f"# {c['name']}: {c['server']} (kube-apiserver {c['version']})" for c in state["clusters"]
+    ]
+    exports = {"KUBECONFIG": state["kubeconfig"]}
+    service: dict[str, Any] | None = state.get("config_service")
+    if service is not None:
+        namespaces = len({w.namespace for w in workloads})
+        lines.append(
+            f"# the platform installer's workloads of {args.env}: {namespaces} namespaces, "
+            f"{len(workloads)} Deployments"
+        )
+        lines.append(f"# configuration service: {service['endpoint']} (etcd)")
+        lines.append(
+            f"# plan and apply with: --kubeconfig {shlex.quote(state['kubeconfig'])} "
+            f"--etcd-endpoints {service['endpoint']} (or eval these lines)"
+        )
+        exports["DFCTL_ETCD_ENDPOINTS"] = service["endpoint"]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in exports.items()]
+    lines.append(
+        "# contexts are named after the clusters; stop with: dfctl sandbox down"
+        f"{'' if args.dir is None else f' --dir {shlex.quote(str(args.dir))}'}"
+    )
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    return EXIT_OK
 
 
 COMMANDS = {"sandbox": Command(sandbox_arguments, run_sandbox)}

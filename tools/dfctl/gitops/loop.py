@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from dfctl.adapters.etcd import Credentials
+from dfctl.adapters.deadline import Timeouts
+from dfctl.adapters.etcd import Credentials, EndpointHealth
 from dfctl.adapters.git import GitRepository
 from dfctl.adapters.kube import KubeClient
 from dfctl.clock import today_in_shanghai
@@ -48,7 +49,14 @@ from dfctl.gitops.gate import (
     environments_at,
     target,
 )
-from dfctl.gitops.lease import DEFAULT_DURATION, LeaderElector
+from dfctl.gitops.initial import InitialUnusable, initial_revision
+from dfctl.gitops.lease import (
+    DEFAULT_DURATION,
+    DEFAULT_RENEW_DEADLINE,
+    DEFAULT_RETRY_PERIOD,
+    LeaderElector,
+    LeaseKeeper,
+)
 from dfctl.gitops.metrics import ReconcileMetrics
 from dfctl.gitops.mirror import Mirror
 from dfctl.gitops.promotion import AppliedRelease, earlier_stages
@@ -68,10 +76,17 @@ Status = Literal["standby", "up-to-date", "applied", "refused", "failed"]
 Event = dict[str, Any]
 
 
+# The Lease has a client of its own with short timeouts: a renewal must not wait behind an
+# apply's requests, nor longer than the renew deadline allows.
+LEASE_TIMEOUTS = Timeouts(2.0, 4.0)
+
+
 class Connections(Protocol):
     """How the loop reaches an environment's clusters and configuration service."""
 
     def client(self, cluster: str) -> KubeClient: ...
+
+    def lease_client(self, cluster: str) -> KubeClient: ...
 
     def targets(self, env: Environment, commit: str) -> list[Target]: ...
 
@@ -90,20 +105,33 @@ class KubeconfigConnections:
         self.etcd_endpoints = etcd_endpoints
         self.credentials = credentials or Credentials()
         self._clients: dict[str, KubeClient] = {}
+        self._lease_clients: dict[str, KubeClient] = {}
+        # members of the configuration service that failed are skipped for a minute, not per pass
+        self.etcd_health = EndpointHealth()
 
     def client(self, cluster: str) -> KubeClient:
         if cluster not in self._clients:
             self._clients[cluster] = KubeClient(cluster, self.kubeconfig)
         return self._clients[cluster]
 
+    def lease_client(self, cluster: str) -> KubeClient:
+        if cluster not in self._lease_clients:
+            self._lease_clients[cluster] = KubeClient(
+                cluster, self.kubeconfig, timeouts=LEASE_TIMEOUTS
+            )
+        return self._lease_clients[cluster]
+
     def targets(self, env: Environment, commit: str) -> list[Target]:
         clusters: list[Target] = [ClusterTarget(self.client(name)) for name in env.clusters]
-        return clusters + config_service_targets(env, commit, self.etcd_endpoints, self.credentials)
+        return clusters + config_service_targets(
+            env, commit, self.etcd_endpoints, self.credentials, health=self.etcd_health
+        )
 
     def close(self) -> None:
-        for client in self._clients.values():
+        for client in [*self._clients.values(), *self._lease_clients.values()]:
             client.close()
         self._clients.clear()
+        self._lease_clients.clear()
 
 
 @dataclass(frozen=True)
@@ -115,6 +143,8 @@ class Settings:
     branch: str = "main"
     initial: str | None = None  # trusted starting revision while no marker exists
     lease_duration: int = DEFAULT_DURATION
+    renew_deadline: float = DEFAULT_RENEW_DEADLINE
+    retry_period: float = DEFAULT_RETRY_PERIOD
     evidence_log: Path | None = None
     allow_mass_prune: bool = False
     # git is the source of truth: take over fields another manager owns (the installer's
@@ -178,7 +208,12 @@ class Reconciler:
         self.metrics = metrics or ReconcileMetrics(settings.environment)
         self.mirror = Mirror(settings.url, settings.cache)
         self.elector: LeaderElector | None = None
-        self.revisions = Revisions(self.mirror.path, self.mirror.repo)
+        self.keeper: LeaseKeeper | None = None  # renews the Lease in the background (run())
+        self._continuous = False
+        self._wake: Callable[[], None] = lambda: None
+        # each pass checks a revision that differs from the last one by a merge: reuse its files
+        self.revisions = Revisions(self.mirror.path, self.mirror.repo, reuse_files=True)
+        self._initial_from = "--initial"  # where the first trusted revision came from
         self._local = ev.LocalLog(settings.evidence_log) if settings.evidence_log else None
 
     # -- events --------------------------------------------------------------------------------
@@ -345,20 +380,48 @@ class Reconciler:
     def _lead(self, env: Environment) -> bool:
         if self.elector is None:
             self.elector = LeaderElector(
-                self.connections.client(env.clusters[0]),
+                self.connections.lease_client(env.clusters[0]),
                 env.name,
                 self.settings.identity,
                 self.settings.lease_duration,
                 monotonic=self.monotonic,
-                now=self.now,
+                # the wall clock, never the windows' (--now): a frozen renewTime would look like
+                # a holder that stopped renewing
             )
-        leading = self.elector.try_acquire_or_renew()
+            if self._continuous:
+                self.keeper = LeaseKeeper(
+                    self.elector,
+                    self.settings.renew_deadline,
+                    self.settings.retry_period,
+                    on_lead=self._took_the_lease,
+                    on_error=lambda error: self.emit("warning", "lease-error", error=error),
+                )
+                self.keeper.start()
+        # a continuous reconciler's Lease is kept by the keeper thread; a single pass tries once
+        keeper, elector = self.keeper, self.elector
+        leading = keeper.holds() if keeper is not None else elector.try_acquire_or_renew()
         self.metrics.leader(leading)
         return leading
 
+    def _took_the_lease(self) -> None:
+        self.metrics.leader(True)
+        self.emit("info", "leading", identity=self.settings.identity)
+        self._wake()
+
+    def lease_holder(self) -> str | None:
+        """Who holds the Lease and until when, as this reconciler last read it."""
+        return self.elector.describe() if self.elector is not None else None
+
     def release(self) -> None:
+        """Stop renewing and give the Lease back (when this reconciler holds it)."""
+        if self.keeper is not None:
+            self.keeper.stop()
+            self.keeper = None
         if self.elector is not None:
-            self.elector.release()
+            try:
+                self.elector.release()
+            except DfctlError as exc:  # it expires on its own; say so, do not fail the exit
+                self.emit("warning", "lease-not-released", error=str(exc))
             self.metrics.leader(False)
 
     def _environment_at(self, rev: str) -> Environment:
@@ -380,16 +443,26 @@ class Reconciler:
         return found[0]
 
     def _initial(self, repo: GitRepository) -> str:
-        if self.settings.initial is None:
+        given = self.settings.initial
+        self._initial_from = "--initial"
+        if given is None and self.elector is not None:
+            # kept beside the Lease by the operators, once, for a fresh install
+            try:
+                given = initial_revision(self.elector.client, self.settings.environment)
+            except InitialUnusable as exc:
+                raise _Refusal("history", [str(exc)]) from exc
+            self._initial_from = "the ConfigMap dfctl-system/dfctl-initial"
+        if given is None:
             raise _Refusal(
                 "history",
                 [
                     f"no applied-revision marker of {self.settings.environment} in its targets; "
-                    "give --initial REV, the revision to start from (it is applied as it is and "
-                    "every commit after it is verified)"
+                    "give --initial REV, or the ConfigMap dfctl-system/dfctl-initial with the "
+                    f"key {self.settings.environment}, the revision to start from (it is applied "
+                    "as it is and every commit after it is verified)"
                 ],
             )
-        return repo.resolve(self.settings.initial)
+        return repo.resolve(given)
 
     def _last_applied(self, repo: GitRepository, markers: Sequence[Marker]) -> str | None:
         """The oldest revision any target's marker names (a crash may have left them apart)."""
@@ -502,7 +575,7 @@ class Reconciler:
             notes=(
                 ()
                 if last is not None
-                else (f"first apply: {target[:12]} trusted as given by --initial",)
+                else (f"first apply: {target[:12]} trusted as given by {self._initial_from}",)
             ),
         )
         self._record(env, record)
@@ -536,12 +609,25 @@ class Reconciler:
                 self.emit("error", "evidence-not-kept", cluster=cluster, error=str(exc))
 
     # -- the loop ------------------------------------------------------------------------------
-    def run(self, interval: float, wait: Callable[[float], bool]) -> PassOutcome:
-        """Pass after pass until ``wait`` (sleeping ``interval`` seconds) returns True."""
-        outcome = self.run_once()
-        while not wait(interval):
+    def run(
+        self,
+        interval: float,
+        wait: Callable[[float], bool],
+        wake: Callable[[], None] = lambda: None,
+    ) -> PassOutcome:
+        """Pass after pass until ``wait`` (sleeping ``interval`` seconds) returns True.
+
+        The Lease is kept by a thread of its own meanwhile; ``wake`` cuts the current wait short
+        (it is called when this reconciler starts leading; the webhook calls it on a merge).
+        """
+        self._continuous = True
+        self._wake = wake
+        try:
             outcome = self.run_once()
-        self.release()
+            while not wait(interval):
+                outcome = self.run_once()
+        finally:
+            self.release()
         return outcome
 
     def close(self) -> None:

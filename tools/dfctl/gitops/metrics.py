@@ -63,6 +63,12 @@ class ReconcileMetrics:
             labels,
             registry=self.registry,
         )
+        self._webhooks = Counter(
+            "dfctl_reconcile_webhooks",
+            "forge webhook calls, by what came of them (push, merge, unauthorized, too-large, …)",
+            [*labels, "result"],
+            registry=self.registry,
+        )
         self._applied = Gauge(
             "dfctl_reconcile_applied_changes",
             "writes the last apply made",
@@ -88,6 +94,9 @@ class ReconcileMetrics:
 
     def duration(self, seconds: float) -> None:
         self._duration.labels(self.environment).observe(seconds)
+
+    def webhook(self, result: str) -> None:
+        self._webhooks.labels(self.environment, result).inc()
 
     def leader(self, leading: bool) -> None:
         self._leader.labels(self.environment).set(1 if leading else 0)

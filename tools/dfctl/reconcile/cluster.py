@@ -27,6 +27,18 @@ from dfctl.render.state import (
 
 MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
 LISTED_KINDS = ("Namespace", "LimitRange", "ResourceQuota", "NetworkPolicy", "ConfigMap")
+# What keeps a namespace from being deleted when dfctl does not manage it: anything that runs,
+# and the claims that hold data. dfctl never creates these, so every one found is someone else's.
+HOLDING_KINDS = (
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+    "PersistentVolumeClaim",
+)
 MARKER_NAMESPACE = "dfctl-system"
 MARKER_NAME = "dfctl-applied"
 CONCURRENCY = 8
@@ -70,6 +82,7 @@ class ClusterTarget:
     def __init__(self, client: KubeClient) -> None:
         self.client = client
         self.name = client.cluster
+        self._holding_reads = 0
 
     def close(self) -> None:
         self.client.close()
@@ -91,6 +104,7 @@ class ClusterTarget:
     def plan(self, state: DesiredState) -> TargetPlan:
         desired = state.objects_in(self.name)
         live = self.read_live()
+        self._holding_reads = 0
         actions: list[Action] = []
         errors: list[str] = []
         wanted: set[Key] = set()
@@ -146,33 +160,54 @@ class ClusterTarget:
             for kind, _ns, name in live.managed
             if kind == "Namespace" and (kind, "", name) not in wanted
         }
+        holding = self._holding(deleted_namespaces, live) if deleted_namespaces else {}
+        cascade: list[tuple[str, str]] = []
         for key, current in sorted(live.managed.items(), key=lambda kv: _delete_order(kv[0])):
             if key in wanted:
                 continue
-            kind, namespace, _name = key
+            kind, namespace, name = key
             if namespace and namespace in deleted_namespaces:
-                continue  # goes with its namespace
-            if kind == "Namespace":
-                holding = self._workloads_in(key[2], live)
-                if holding:
-                    errors.append(
-                        f"namespace {key[2]} is no longer in the repository but still holds {holding}; "
-                        "dfctl never deletes a namespace with workloads it does not manage"
-                    )
-                    continue
+                if namespace not in holding:
+                    cascade.append((kind, ref_of(key)))  # goes with its namespace
+                continue
+            if kind == "Namespace" and name in holding:
+                errors.append(
+                    f"namespace {name} is no longer in the repository but still holds "
+                    f"{_counted(holding[name])}, which dfctl does not manage; dfctl never deletes "
+                    "a namespace holding workloads or volume claims of others"
+                )
+                continue
             source = current.get("metadata", {}).get("annotations", {}).get(SOURCE_ANNOTATION, "")
             actions.append(Action(self.name, "delete", kind, ref_of(key), (), None, None, source))
-        return TargetPlan(self.name, tuple(actions), tuple(errors), len(live.managed), live.reads)
+        reads = live.reads + self._holding_reads
+        return TargetPlan(
+            self.name,
+            tuple(actions),
+            tuple(errors),
+            len(live.managed),
+            reads,
+            tuple(cascade),
+        )
 
-    def _workloads_in(self, namespace: str, live: LiveCluster) -> str:
-        deployments = [k for k in live.deployments if k[1] == namespace]
-        pods = self.client.list("Pod", namespace=namespace)
-        parts = []
-        if deployments:
-            parts.append(f"{len(deployments)} deployments")
-        if pods:
-            parts.append(f"{len(pods)} pods")
-        return " and ".join(parts)
+    def _holding(self, namespaces: set[str], live: LiveCluster) -> dict[str, dict[str, list[str]]]:
+        """Per namespace about to be deleted: the workloads and claims in it, names by kind.
+
+        Each kind is listed once for the whole cluster (Deployments were listed already), so
+        deleting many namespaces costs no more requests than deleting one.
+        """
+        before = sum(self.client.requests.values())
+        found: dict[str, dict[str, list[str]]] = {}
+        for kind in HOLDING_KINDS:
+            items = (
+                list(live.deployments.values()) if kind == "Deployment" else self.client.list(kind)
+            )
+            for item in items:
+                meta = item.get("metadata", {})
+                namespace = meta.get("namespace", "")
+                if namespace in namespaces:
+                    found.setdefault(namespace, {}).setdefault(kind, []).append(meta["name"])
+        self._holding_reads = sum(self.client.requests.values()) - before
+        return found
 
     # -- applying ------------------------------------------------------------------------------
     def apply(
@@ -231,7 +266,7 @@ class ClusterTarget:
         found = self.client.get("ConfigMap", MARKER_NAMESPACE, MARKER_NAME)
         return Marker.from_data(found.get("data", {}) or {}) if found else None
 
-    def write_marker(self, marker: Marker) -> None:
+    def write_marker(self, marker: Marker) -> bool:
         # The marker is not labelled managed-by: it is never listed, planned or pruned.
         part_of = {"app.kubernetes.io/part-of": "dfctl"}
         body = {
@@ -246,6 +281,7 @@ class ClusterTarget:
             namespace = {"name": MARKER_NAMESPACE, "labels": part_of}
             self.client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": namespace})
             self.client.apply(body, force=True)
+        return True
 
     # -- drift ---------------------------------------------------------------------------------
     def drift(self, state: DesiredState) -> list[DriftItem]:
@@ -281,6 +317,18 @@ class ClusterTarget:
         for key in sorted(set(live.managed) - wanted):
             found.append(DriftItem(self.name, ref_of(key), "unexpected"))
         return found
+
+
+def _counted(by_kind: dict[str, list[str]]) -> str:
+    """``1 StatefulSet (db), 2 PersistentVolumeClaims (data-db-0, data-db-1)``."""
+    parts = []
+    for kind in HOLDING_KINDS:
+        names = sorted(by_kind.get(kind, []))
+        if names:
+            shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+            plural = kind if len(names) == 1 else f"{kind}s"
+            parts.append(f"{len(names)} {plural} ({shown})")
+    return ", ".join(parts)
 
 
 def _delete_order(key: Key) -> tuple[int, str, str]:

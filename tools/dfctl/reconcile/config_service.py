@@ -304,16 +304,17 @@ class ConfigServiceTarget:
         found = self.client.get(self.prefix + MARKER_PATH)
         return _marker_of(found.value) if found else None
 
-    def write_marker(self, marker: Marker) -> None:
+    def write_marker(self, marker: Marker) -> bool:
         seen = self._seen_marker
         if (
             not self._wrote
             and seen is not None
             and (seen.environment, seen.revision) == (marker.environment, marker.revision)
         ):
-            return  # nothing was written and the marker already names this revision
+            return False  # nothing was written and the marker already names this revision
         self._commit([Put(self.prefix + MARKER_PATH, canonical(marker.as_data()))])
         self._seen_marker = marker
+        return True
 
     # -- drift ---------------------------------------------------------------------------------
     def drift(self, state: DesiredState) -> list[DriftItem]:

@@ -6,7 +6,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from dfctl.adapters.etcd import Credentials, EtcdClient, parse_endpoints
+from dfctl.adapters.deadline import NO_DEADLINE, Deadline
+from dfctl.adapters.etcd import Credentials, EndpointHealth, EtcdClient, parse_endpoints
 from dfctl.adapters.kube import KubeClient
 from dfctl.errors import CredentialsError
 from dfctl.model import Environment
@@ -15,9 +16,11 @@ from dfctl.reconcile.config_service import ConfigServiceTarget
 from dfctl.reconcile.target import Target
 
 
-def cluster_targets(env: Environment, kubeconfig: Path | None) -> list[Target]:
+def cluster_targets(
+    env: Environment, kubeconfig: Path | None, deadline: Deadline = NO_DEADLINE
+) -> list[Target]:
     """A target per cluster of ``env``; the kubeconfig context of each is named like the cluster."""
-    return [ClusterTarget(KubeClient(name, kubeconfig)) for name in env.clusters]
+    return [ClusterTarget(KubeClient(name, kubeconfig, deadline=deadline)) for name in env.clusters]
 
 
 def etcd_credentials(file: Path | None, repository: Path) -> Credentials:
@@ -42,11 +45,13 @@ def config_service_targets(
     commit: str,
     endpoints: Sequence[str] | None,
     credentials: Credentials,
+    deadline: Deadline = NO_DEADLINE,
+    health: EndpointHealth | None = None,
 ) -> list[Target]:
     """The configuration-service target of ``env``: its repository endpoints unless ``endpoints``
     overrides them; none when neither names any. Nothing is contacted yet."""
     urls = list(endpoints or (env.config_service.endpoints if env.config_service else []))
     if not urls:
         return []
-    client = EtcdClient(parse_endpoints(urls), credentials)
+    client = EtcdClient(parse_endpoints(urls), credentials, deadline=deadline, health=health)
     return [ConfigServiceTarget(client, env.name, commit)]

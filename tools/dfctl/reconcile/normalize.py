@@ -2,9 +2,22 @@
 
 The live object holds much more than we wrote: server metadata, defaulted fields, fields other
 managers own. Only the fields the desired object speaks about are compared (the live object is
-projected onto the desired one), and quantities are compared by value (``0.5`` = ``500m``,
-``1024Mi`` = ``1Gi``). Fields dfctl owned before but no longer wants are found from the live
-object's managedFields, so removing a label from the YAML is a change too.
+projected onto the desired one), and both sides are put in the form the API server stores:
+
+* **Quantities** in resource lists are compared by the value the server keeps. The core/v1
+  defaulter (``SetDefaults_ResourceList`` in kubernetes ``pkg/apis/core/v1/defaults.go``) rounds
+  every value of a ``ResourceList`` up to milli precision on the way in, after the parser kept at
+  most nano precision: ``3.001n`` is stored as ``1m``, ``1.5m`` as ``2m``. Spellings of one value
+  are equal (``0.5`` = ``500m``, ``1024Mi`` = ``1Gi``, ``1e3`` = ``1k``, ``+1`` = ``01`` = ``1``).
+* **Empty and null fields** are absent: the API types mark optional maps, lists and pointers
+  ``omitempty``, so ``data: {}``, ``labels: {}``, ``ingress: []`` or ``x: null`` are not stored
+  and read back as missing.
+* **Defaulted fields** (a NetworkPolicy port's ``protocol: TCP``, a Namespace's
+  ``kubernetes.io/metadata.name`` label, a LimitRange's ``default`` filled from ``max``) are
+  projected away when the desired object does not set them, and equal when it does.
+
+Fields dfctl owned before but no longer wants are found from the live object's managedFields,
+so removing a label from the YAML is a change too.
 """
 
 from __future__ import annotations
@@ -15,32 +28,58 @@ from typing import Any
 from dfctl.adapters.kube import FIELD_MANAGER
 from dfctl.diff.fields import Delta, FieldChange, diff, join
 from dfctl.errors import QuantityError
-from dfctl.quantity import parse_quantity
+from dfctl.quantity import format_quantity, parse_quantity
 
-# Paths (as prefixes) whose leaf values are Kubernetes quantities.
-_QUANTITY_PREFIXES = ("spec.hard", "spec.limits[")
+# Where the objects dfctl writes hold a ResourceList (k8s.io/api core/v1), as field paths with
+# "*" for any list item. Every value in such a map is a quantity the defaulter rounds up.
+_LIMIT_RANGE_LISTS = ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")
+_CONTAINERS = ("spec", "template", "spec", "containers", "*", "resources")
+RESOURCE_LISTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "ResourceQuota": (("spec", "hard"),),
+    "LimitRange": tuple(("spec", "limits", "*", name) for name in _LIMIT_RANGE_LISTS),
+    "Deployment": ((*_CONTAINERS, "limits"), (*_CONTAINERS, "requests")),
+}
+MILLI = 3  # decimal places the server keeps of a resource-list quantity
 
 
-def _canonical_quantity(value: Any) -> Any:
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        try:
-            return parse_quantity(value).canonical()
-        except QuantityError:
-            return value
+def stored_quantity(value: Any) -> Any:
+    """The canonical spelling of what the API server stores for a resource-list value."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return value
+    try:
+        quantity = parse_quantity(value)
+    except QuantityError:
+        return value  # the server would refuse it; show it as written
+    return format_quantity(quantity.rounded_up(MILLI), quantity.format)
+
+
+def _resource_list_at(kind: str, path: tuple[str, ...]) -> bool:
+    return any(
+        len(pattern) == len(path)
+        and all(p in ("*", part) for p, part in zip(pattern, path, strict=True))
+        for pattern in RESOURCE_LISTS.get(kind, ())
+    )
+
+
+def normalise(value: Any, kind: str = "", path: tuple[str, ...] = ()) -> Any:
+    """``value`` as the API server stores it: resource-list quantities in canonical spelling,
+    null and empty fields left out."""
+    if isinstance(value, dict):
+        if kind in RESOURCE_LISTS and _resource_list_at(kind, path):
+            return {k: stored_quantity(v) for k, v in value.items() if v is not None}
+        out = {}
+        for key, item in value.items():
+            kept = normalise(item, kind, (*path, str(key)))
+            if not _empty(kept):
+                out[key] = kept
+        return out
+    if isinstance(value, list):
+        return [normalise(item, kind, (*path, "*")) for item in value]
     return value
 
 
-def _is_quantity_path(path: str) -> bool:
-    return path.startswith(_QUANTITY_PREFIXES)
-
-
-def normalise(value: Any, path: str = "") -> Any:
-    """Quantities in canonical spelling; everything else as it is."""
-    if isinstance(value, dict):
-        return {k: normalise(v, join(path, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [normalise(v, join(path, i)) for i, v in enumerate(value)]
-    return _canonical_quantity(value) if _is_quantity_path(path) else value
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (dict, list)) and not value)
 
 
 def project(live: Any, desired: Any) -> Any:
@@ -121,7 +160,8 @@ def _show(path: tuple[str, ...]) -> str:
 
 def compare(desired: dict[str, Any], live: dict[str, Any]) -> Delta:
     """What would turn ``live`` into ``desired`` for the fields dfctl manages."""
-    delta = diff(normalise(project(live, desired)), normalise(desired))
+    kind = str(desired.get("kind", ""))
+    delta = diff(normalise(project(live, desired), kind), normalise(desired, kind))
     dropped = [
         FieldChange("remove", _show(path), "(owned by dfctl)", None)
         for path in sorted(owned_paths(live))

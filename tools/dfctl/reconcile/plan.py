@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -58,6 +59,14 @@ class TargetPlan:
     errors: tuple[str, ...] = ()  # problems that make the plan impossible (a missing workload …)
     managed: int = 0  # how many objects the target holds under dfctl's ownership now
     reads: int = 0  # how many read requests building the plan took
+    # (kind, ref) of managed objects deleted with their namespace, without a request of their own
+    cascade: tuple[tuple[str, str], ...] = ()
+
+    def deleted(self) -> Counter[str]:
+        """Objects this target's plan removes, by kind (those going with a namespace included)."""
+        found = Counter(a.kind for a in self.actions if a.op == "delete")
+        found.update(kind for kind, _ref in self.cascade)
+        return found
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,14 @@ class Plan:
 
     @property
     def deletes(self) -> int:
-        return sum(1 for a in self.actions if a.op == "delete")
+        """Managed objects the plan removes: deletes, and what goes with a deleted namespace."""
+        return sum(self.deleted().values())
+
+    def deleted(self) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for part in self.targets:
+            found.update(part.deleted())
+        return found
 
     @property
     def managed(self) -> int:

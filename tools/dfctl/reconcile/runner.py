@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from dfctl.errors import ApplyRefused
 from dfctl.reconcile.plan import Plan, seal
@@ -20,10 +21,26 @@ def check_applicable(plan: Plan, allow_mass_prune: bool = False) -> None:
     if plan.errors:
         raise ApplyRefused("the plan has errors:\n  " + "\n  ".join(plan.errors))
     if plan.managed and plan.deletes > MASS_PRUNE_SHARE * plan.managed and not allow_mass_prune:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(plan.deleted().items()))
         raise ApplyRefused(
             f"the plan deletes {plan.deletes} of {plan.managed} managed objects "
-            f"(more than {MASS_PRUNE_SHARE:.0%}); re-run with --allow-mass-prune if that is intended"
+            f"({plan.deletes / plan.managed:.0%}, more than {MASS_PRUNE_SHARE:.0%}: {kinds}); "
+            "re-run with --allow-mass-prune if that is intended"
         )
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What an apply did: the marker it stands for, and the targets whose marker it wrote."""
+
+    marker: Marker
+    actions: int
+    moved: tuple[str, ...]
+
+    @property
+    def wrote(self) -> bool:
+        """Whether anything at all was written (a change or a marker)."""
+        return bool(self.actions or self.moved)
 
 
 def apply_plan(
@@ -33,7 +50,7 @@ def apply_plan(
     force_conflicts: bool = False,
     allow_mass_prune: bool = False,
     progress: Progress | None = None,
-) -> Marker:
+) -> Applied:
     """Apply every target's part of ``plan``; then, and only then, move every marker.
 
     Raises ApplyRefused before writing anything, or TargetError when a write fails (the markers
@@ -45,12 +62,14 @@ def apply_plan(
         if part.actions:
             by_name[part.target].apply(part, force_conflicts=force_conflicts, progress=progress)
     marker = Marker.now(plan.environment, plan.revision, plan.digest)
+    moved: list[str] = []
     for target in targets:
         current = target.read_marker() if plan.is_empty() else None
         if current is not None and current.revision == plan.revision:
             continue  # nothing happened and the revision is recorded: no write at all
-        target.write_marker(marker)
-    return marker
+        if target.write_marker(marker):
+            moved.append(target.name)
+    return Applied(marker, len(plan.actions), tuple(moved))
 
 
 def find_drift(state: DesiredState, targets: Sequence[Target]) -> list[DriftItem]:

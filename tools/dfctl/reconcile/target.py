@@ -75,7 +75,9 @@ class Target(Protocol):
 
     def read_marker(self) -> Marker | None: ...
 
-    def write_marker(self, marker: Marker) -> None: ...
+    def write_marker(self, marker: Marker) -> bool:
+        """Record ``marker``; False when the target already held it and nothing was written."""
+        ...
 
     def drift(self, state: DesiredState) -> list[DriftItem]:
         """Differences between live and desired that the reconciler did not make."""

@@ -77,7 +77,8 @@ def decisions_json(decisions: Sequence[Decision]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def outcome_text(outcome: PassOutcome) -> str:
+def outcome_text(outcome: PassOutcome, lease: str | None = None) -> str:
+    """One line per pass (and its reasons); ``lease`` says who holds the Lease when standing by."""
     env = outcome.environment
     lines = []
     if outcome.status == "applied" and outcome.applied is not None:
@@ -91,7 +92,7 @@ def outcome_text(outcome: PassOutcome) -> str:
         drift = f"; {outcome.drift} drifted" if outcome.drift else ""
         lines.append(f"{env}: up to date at {(outcome.head or '')[:12]}{drift}")
     elif outcome.status == "standby":
-        lines.append(f"{env}: standing by; another reconciler holds the Lease")
+        lines.append(f"{env}: standing by; {lease or 'another reconciler holds the Lease'}")
     else:
         lines.append(f"{env}: {outcome.status}")
     lines.extend(f"{env}: {reason}" for reason in outcome.reasons)

@@ -36,11 +36,22 @@ def plan_text(plan: Plan) -> str:
                     f"      {field.path}: {shown_value(field.old)} → {shown_value(field.new)}"
                 )
             lines += rows_text(action.rows, "      ")
+            if action.op == "delete" and action.kind == "Namespace":
+                inside = _inside(part.cascade, action.ref.removeprefix("Namespace "))
+                if inside:
+                    lines.append(f"      and with it {inside}")
         for error in part.errors:
             lines.append(f"  ! {error}")
     if plan.is_empty() and not plan.errors:
         lines.append("no changes: live state matches the desired state")
     return "\n".join(lines) + "\n"
+
+
+def _inside(cascade: tuple[tuple[str, str], ...], namespace: str) -> str:
+    counts = Counter(
+        kind for kind, ref in cascade if ref.split(" ", 1)[1].startswith(namespace + "/")
+    )
+    return ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
 
 
 def plan_json(plan: Plan) -> str:
@@ -55,6 +66,9 @@ def plan_json(plan: Plan) -> str:
                 "managed": part.managed,
                 "reads": part.reads,
                 "errors": list(part.errors),
+                "deleted_with_namespace": [
+                    {"kind": kind, "ref": ref} for kind, ref in part.cascade
+                ],
                 "actions": [
                     {
                         "op": a.op,

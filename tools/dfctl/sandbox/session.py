@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dfctl.adapters.kube import KubeClient
 from dfctl.errors import SandboxError
+from dfctl.sandbox import config_service, installer
 from dfctl.sandbox.control_plane import (
     ControlPlane,
     recorded_alive,
@@ -50,11 +52,28 @@ def read_state(directory: Path) -> dict[str, Any] | None:
 
 
 def _running(state: dict[str, Any]) -> list[str]:
-    return [c["name"] for c in state["clusters"] if any(recorded_alive(c).values())]
+    return [c["name"] for c in _records(state) if any(recorded_alive(c).values())]
 
 
-def up(names: Sequence[str], directory: Path, timeout: float = 120.0) -> dict[str, Any]:
-    """Start one control plane per name and leave them running; returns the state written."""
+def _records(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Everything the state file records processes of: the clusters, the configuration service."""
+    service = state.get("config_service")
+    return [*state["clusters"], *([service] if isinstance(service, dict) else [])]
+
+
+def up(
+    names: Sequence[str],
+    directory: Path,
+    timeout: float = 120.0,
+    *,
+    workloads: Sequence[installer.Workload] = (),
+    with_config_service: bool = False,
+) -> dict[str, Any]:
+    """Start one control plane per name and leave them running; returns the state written.
+
+    ``workloads`` are created as the platform installer would (namespaces and Deployments), and
+    ``with_config_service`` starts an etcd for the configuration service beside the clusters.
+    """
     for name in names:
         if not NAME.match(name):
             raise SandboxError(f"cluster name {name!r} is not a DNS-1123 label")
@@ -73,18 +92,33 @@ def up(names: Sequence[str], directory: Path, timeout: float = 120.0) -> dict[st
     directory.mkdir(parents=True, exist_ok=True)
     planes = [ControlPlane(n, directory / n, timeout=timeout, detach=True) for n in names]
     start_all(planes)
+    service: dict[str, Any] | None = None
     try:
         kubeconfig = write_kubeconfig(planes, directory / KUBECONFIG)
+        for plane in planes:
+            client = KubeClient(plane.name, kubeconfig)
+            try:
+                installer.install(client, [w for w in workloads if w.cluster == plane.name])
+            finally:
+                client.close()
+        if with_config_service:
+            service = config_service.start(
+                planes[0].binaries, directory / config_service.NAME, timeout
+            )
         state = {
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "kubeconfig": str(kubeconfig),
             "binaries": str(planes[0].binaries.folder),
             "clusters": [p.record() for p in planes],
         }
+        if service is not None:
+            state["config_service"] = service
         (directory / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
     except BaseException:
         for plane in planes:
             plane.stop()
+        if service is not None:
+            stop_recorded(service, remove=True)
         raise
     for plane in planes:
         plane.release()
@@ -100,7 +134,7 @@ def down(directory: Path) -> dict[str, list[str]]:
     state = read_state(directory)
     if state is None:
         return {}
-    stopped = {c["name"]: stop_recorded(c, remove=True) for c in state["clusters"]}
+    stopped = {c["name"]: stop_recorded(c, remove=True) for c in _records(state)}
     (directory / KUBECONFIG).unlink(missing_ok=True)
     (directory / STATE_FILE).unlink(missing_ok=True)
     return stopped
@@ -109,7 +143,7 @@ def down(directory: Path) -> dict[str, list[str]]:
 @dataclass(frozen=True)
 class ClusterStatus:
     name: str
-    server: str
+    server: str  # a cluster's apiserver, or the configuration service's endpoint
     version: str
     processes: dict[str, bool]  # process name -> running
     ready: bool
@@ -137,7 +171,7 @@ def status(directory: Path) -> list[ClusterStatus] | None:
     state = read_state(directory.resolve())
     if state is None:
         return None
-    return [
+    found = [
         ClusterStatus(
             name=c["name"],
             server=c["server"],
@@ -147,3 +181,10 @@ def status(directory: Path) -> list[ClusterStatus] | None:
         )
         for c in state["clusters"]
     ]
+    service = state.get("config_service")
+    if isinstance(service, dict):
+        alive = recorded_alive(service)
+        found.append(
+            ClusterStatus(service["name"], service["endpoint"], "etcd", alive, all(alive.values()))
+        )
+    return found
