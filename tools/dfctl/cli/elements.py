@@ -57,7 +57,9 @@ def elements_arguments(parser: argparse.ArgumentParser) -> None:
         "notice",
     )
     take.add_argument("--dry-run", action="store_true", help="print the change and write nothing")
-    take.add_argument("--format", choices=list(FORMATS), default="text")
+    take.add_argument(
+        "--format", choices=list(FORMATS), default="text", help="output (default: text)"
+    )
     add_today(take)
 
 

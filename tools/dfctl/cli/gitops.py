@@ -234,7 +234,12 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PORT",
         help="serve the forge's webhook (POST /hooks/gitlab) and /ready on PORT (with --interval)",
     )
-    parser.add_argument("--webhook-address", default="0.0.0.0", metavar="ADDR")
+    parser.add_argument(
+        "--webhook-address",
+        default="0.0.0.0",
+        metavar="ADDR",
+        help="address the webhook and /ready are served on (default: 0.0.0.0)",
+    )
     parser.add_argument(
         "--webhook-token-file",
         type=Path,

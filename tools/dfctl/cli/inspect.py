@@ -37,7 +37,9 @@ REPORTS = ("report.html", "report.md", "report.json")
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, metavar="ENV")
+    parser.add_argument(
+        "--env", required=True, metavar="ENV", help="the environment to inspect (production, …)"
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -95,7 +97,14 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="configuration-service (etcd) endpoints, instead of the environment's",
     )
-    parser.add_argument("--etcd-credentials", type=Path, default=None, metavar="FILE")
+    parser.add_argument(
+        "--etcd-credentials",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="file of DFCTL_ETCD_USER/_PASSWORD/_CA/_CERT/_KEY=value lines, kept outside the "
+        "repository (default: those environment variables)",
+    )
     parser.add_argument(
         "--now",
         type=datetime_argument,
