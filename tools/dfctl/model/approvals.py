@@ -71,7 +71,9 @@ class ChangeMatch(Strict):
     """Which changed objects a content rule applies to: an object matches when it satisfies
     every key given (an environment listed, a cluster listed, a flag listed)."""
 
-    environments: list[Stage] = Field(default_factory=list)
+    environments: list[Stage] = Field(
+        default_factory=list, description="stages whose changed objects match, e.g. production"
+    )
     clusters: list[Text] = Field(
         default_factory=list,
         description="cluster names; configservice for the configuration service",

@@ -70,7 +70,11 @@ class Provenance(Strict):
     notes: str | None = Field(
         default=None, description="what was checked, against what, and what to verify"
     )
-    corrections: list[Correction] = Field(default_factory=list)
+    corrections: list[Correction] = Field(
+        default_factory=list,
+        description="names or mappings recorded wrongly and put right, each citing the notice "
+        "that gives the right values",
+    )
 
 
 class Element(Strict):

@@ -77,9 +77,15 @@ class ConfigItemSet(Document):
 class Threshold(Strict):
     """A number a rule compares with, written in the rule rather than in a configuration item."""
 
-    name: Text
-    value: int | float = Field(ge=0)
-    unit: Literal["yuan", "percent", "percentage-points", "days", "count"]
+    name: Text = Field(description="what the number is, as the condition says it, e.g. 现金比例")
+    value: int | float = Field(
+        ge=0,
+        description="the number in unit: at most 100 for percent and percentage-points, a whole "
+        "number for days and count",
+    )
+    unit: Literal["yuan", "percent", "percentage-points", "days", "count"] = Field(
+        description="yuan (元), percent, percentage-points (百分点), days or count"
+    )
 
 
 class RuleInputs(Strict):
@@ -94,7 +100,10 @@ class RuleInputs(Strict):
     config_items: list[ConfigKey] = Field(
         default_factory=list, description="configuration items whose values the rule reads"
     )
-    thresholds: list[Threshold] = Field(default_factory=list)
+    thresholds: list[Threshold] = Field(
+        default_factory=list,
+        description="numbers the rule compares with that no configuration item holds",
+    )
     fields: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
         default_factory=list,
         description="other business fields the rule reads (payee account, settlement method …)",
