@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
 from dfctl.model import DATA_ROOTS, ROOT_FILES, ApprovalPolicy, Cluster
-from dfctl.model.approvals import CONFIG_SERVICE, path_pattern
+from dfctl.model.approvals import path_pattern
+from dfctl.model.environment import CONFIG_SERVICE
 
 _WILDCARD = re.compile(r"[*?]")
 

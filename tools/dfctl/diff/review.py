@@ -12,8 +12,9 @@ from dfctl.diff.risk import PRODUCTION, risk_flags, where_changed
 from dfctl.load.repo import Repo
 from dfctl.model import ApprovalPolicy
 from dfctl.model.approvals import ChangeItem, Need
+from dfctl.model.environment import CONFIG_SERVICE
 from dfctl.render import DesiredState, environment_names, render
-from dfctl.render.state import CONFIG_SERVICE, SOURCE_ANNOTATION, ConfigDocument, KubeObject
+from dfctl.render.state import SOURCE_ANNOTATION, ConfigDocument, KubeObject
 
 _NOISE = {f"metadata.annotations[{SOURCE_ANNOTATION!r}]", "source"}
 

@@ -9,9 +9,9 @@ from dfctl.diff.changes import ObjectChange, RiskFlag
 from dfctl.errors import QuantityError
 from dfctl.load.repo import Repo
 from dfctl.model import Environment
+from dfctl.model.environment import CONFIG_SERVICE
 from dfctl.model.strictness import RULE_ASPECTS, is_weaker, name
 from dfctl.quantity import parse_quantity
-from dfctl.render.state import CONFIG_SERVICE
 
 PRODUCTION = "production"
 SCALE = "scale"

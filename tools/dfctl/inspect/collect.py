@@ -48,11 +48,12 @@ from dfctl.inspect.findings import (
 )
 from dfctl.inspect.live import ClusterReading, ServiceReading, read_cluster, read_config_service
 from dfctl.model import AccessPolicy, Cluster, Environment, Release, TdsqlInventory
+from dfctl.model.environment import CONFIG_SERVICE
 from dfctl.pipeline import CheckedRevision, first_errors
 from dfctl.reconcile.cluster import ClusterTarget, live_cluster
 from dfctl.reconcile.config_service import ConfigServiceTarget
 from dfctl.reconcile.target import Marker
-from dfctl.render.state import CONFIG_SERVICE, DesiredState
+from dfctl.render.state import DesiredState
 
 SERVICE_SOURCE = "configuration service"
 

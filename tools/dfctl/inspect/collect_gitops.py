@@ -9,8 +9,8 @@ from dfctl.gitops.evidence import APPLIED, FAILED, Evidence
 from dfctl.inspect.catalog import BREAK_GLASS_WINDOW, finding
 from dfctl.inspect.findings import Finding, LocalText
 from dfctl.model import Environment, Release
+from dfctl.model.environment import CONFIG_SERVICE
 from dfctl.reconcile.target import DriftItem, Marker
-from dfctl.render.state import CONFIG_SERVICE
 
 SHOWN = 3  # drift items named in a finding; the rest are counted
 

@@ -44,7 +44,6 @@ FlagCode = Literal[
     "code-removed",
 ]
 FLAG_CODES: tuple[str, ...] = get_args(FlagCode)
-CONFIG_SERVICE = "configservice"  # the target name render.state gives the configuration service
 
 
 class Member(Strict):

@@ -19,6 +19,10 @@ from dfctl.model.base import (
     kind_field,
 )
 
+# The configuration service as a target, named beside an environment's clusters: in plans and
+# reviews (render.state) and in approvals.yaml's content rules (changes.clusters).
+CONFIG_SERVICE = "configservice"
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")]
 

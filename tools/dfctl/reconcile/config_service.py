@@ -18,6 +18,7 @@ from typing import Any
 from dfctl.adapters.etcd import MAX_TXN_OPS, Compare, Delete, EtcdClient, Op, Put, prefix_end
 from dfctl.diff.fields import Delta, FieldChange, diff
 from dfctl.errors import ConflictError, TargetError, TargetUnreachable
+from dfctl.model.environment import CONFIG_SERVICE
 from dfctl.reconcile.config_service_layout import (
     MARKER_PATH,
     PART_BYTES,
@@ -37,7 +38,7 @@ from dfctl.reconcile.config_service_layout import (
 from dfctl.reconcile.plan import Action, TargetPlan
 from dfctl.reconcile.target import DriftItem, Marker, Progress
 from dfctl.render.config_service import env_prefix
-from dfctl.render.state import CONFIG_SERVICE, ConfigDocument, DesiredState
+from dfctl.render.state import ConfigDocument, DesiredState
 
 TXN_BYTES = 1024 * 1024  # etcd refuses requests over 1.5 MiB by default; keep a margin
 PARTS_KIND = "DocumentParts"  # actions that remove slices no head refers to

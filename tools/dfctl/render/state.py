@@ -6,9 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# the configuration service as a target, named beside the clusters in plans and reviews
-CONFIG_SERVICE = "configservice"
-
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "dfctl"
 SOURCE_ANNOTATION = "dfp.config/source"

@@ -16,7 +16,7 @@ from dfctl.diff.fields import RowChange, RowCounts
 from dfctl.diff.review import Review
 from dfctl.diff.risk import FLAG_TITLES
 from dfctl.model.approvals import Need
-from dfctl.render.state import CONFIG_SERVICE
+from dfctl.model.environment import CONFIG_SERVICE
 from dfctl.render.write import dump_yaml
 from dfctl.report.changes import (
     ROW_SYMBOL,
