@@ -121,7 +121,9 @@ EXP_ROWS: list[list[Any]] = [
 
 
 def repository(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
+    """A configuration repository (validate and fmt refuse a folder with neither approvals.yaml
+    nor environments/) holding ``files``."""
+    for path, text in {"environments/.gitkeep": "", **files}.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

@@ -220,9 +220,12 @@ PROVINCE_FILE = "standards/elements/exp-func-province.yaml"
 
 def test_deleting_a_whole_file_is_refused_by_the_hook(tmp_path: Path) -> None:
     env = hook_env(tmp_path)
-    province = (FIXTURE_REPO / ELEMENTS).read_text("utf-8")
-    province = province[: province.index("elements:\n")] + (
-        'elements:\n  - code: "2010150"\n    name: 事业运行\n    start_date: "2026-01-01"\n'
+    # a second file of the same set: the fixture's header and provenance, one code of its own
+    fixture = (FIXTURE_REPO / ELEMENTS).read_text("utf-8")
+    province = (
+        fixture[: fixture.index("elements:\n")]
+        + 'elements:\n  - code: "2010150"\n    name: 事业运行\n    start_date: "2026-01-01"\n'
+        + fixture[fixture.index("provenance:\n") :]
     )
     repo = _committed_city(tmp_path, env, {PROVINCE_FILE: province})
     head = git(repo, env, "rev-parse", "HEAD").strip()
