@@ -171,7 +171,7 @@ def test_json_gives_each_row_with_its_key_and_line(
         "key": "2010101",
         "name": "行政运行",
         "op": "change",
-        "source": f"{EXP_FUNC}:35",
+        "source": f"{EXP_FUNC}:48",
         "fields": [{"op": "change", "path": "name", "old": "行政运行", "new": "行政运行（机关）"}],
     }
     assert renamed["new"]["name"] == "行政运行（机关）"
@@ -179,7 +179,7 @@ def test_json_gives_each_row_with_its_key_and_line(
     assert (retired["op"], retired["source"], retired["fields"]) == (
         "retire",
         # the head's line: 2010108 above it was deleted
-        f"{EXP_FUNC}:56",
+        f"{EXP_FUNC}:69",
         [
             {"op": "change", "path": "enabled", "old": True, "new": False},
             {"op": "change", "path": "end_date", "old": None, "new": "2026-06-30"},
@@ -188,7 +188,7 @@ def test_json_gives_each_row_with_its_key_and_line(
     )
     removed = rows["2010108"]
     # a removed row points at its line in the base revision
-    assert (removed["op"], removed["source"], removed["new"]) == ("remove", f"{EXP_FUNC}:56", None)
+    assert (removed["op"], removed["source"], removed["new"]) == ("remove", f"{EXP_FUNC}:69", None)
     assert removed["old"]["name"] == "代表工作"
 
 
@@ -215,7 +215,7 @@ def test_items_rules_and_ports_are_rows_too(
     assert (
         "      spec.rules: 1 changed\n"
         "        ~ BGT-IND-001 指标超额分解: enabled true → false  "
-        "(standards/control-rules/budget.yaml:6)\n"
+        "(standards/control-rules/budget.yaml:7)\n"
     ) in text
     assert (
         "      spec.items: 1 changed\n"

@@ -55,16 +55,16 @@ def test_plan_lists_changed_rows_by_key(etcd: EtcdServer, tmp_path: Path) -> Non
             (FieldChange("change", "name", "行政运行", "行政运行（机关）"),),
             old_row,
             {**old_row, "name": "行政运行（机关）"},
-            f"{EXP_FUNC}:35",
+            f"{EXP_FUNC}:48",
         ),
         # the live side has no file: a row only it holds has no line
         RowChange("remove", "spec.elements", "code", "2010108", "代表工作", (), gone, None, ""),
     )
     text = plan_text(plan).splitlines()
     assert text[2:6] == [
-        f"  ~ {KEY}  ({EXP_FUNC}:19)",
+        f"  ~ {KEY}  ({EXP_FUNC}:2)",
         "      spec.elements: 1 changed, 1 removed",
-        f"        ~ 2010101 行政运行: name 行政运行 → 行政运行（机关）  ({EXP_FUNC}:35)",
+        f"        ~ 2010101 行政运行: name 行政运行 → 行政运行（机关）  ({EXP_FUNC}:48)",
         "        - 2010108 代表工作",
     ]
     data = json.loads(plan_json(plan))
@@ -76,7 +76,7 @@ def test_plan_lists_changed_rows_by_key(etcd: EtcdServer, tmp_path: Path) -> Non
         "key": "2010101",
         "name": "行政运行",
         "op": "change",
-        "source": f"{EXP_FUNC}:35",
+        "source": f"{EXP_FUNC}:48",
         "fields": [
             {"op": "change", "path": "name", "live": "行政运行", "desired": "行政运行（机关）"}
         ],
@@ -91,13 +91,13 @@ def test_drift_lists_changed_rows_by_key(etcd: EtcdServer, tmp_path: Path) -> No
     (item,) = find_drift(state, [target(etcd)])
     assert (item.ref, item.problem, item.fields) == (KEY, "changed", ())
     assert [(r.op, r.key, r.source) for r in item.rows] == [
-        ("change", "2010101", f"{EXP_FUNC}:35"),
+        ("change", "2010101", f"{EXP_FUNC}:48"),
         ("remove", "2010108", ""),
     ]
     assert drift_text(ENV, C1, [item]).splitlines()[1:] == [
         f"configservice: {KEY}: changed",
         "    spec.elements: 1 changed, 1 removed",
-        f"      ~ 2010101 行政运行: name 行政运行 → 行政运行（机关）  ({EXP_FUNC}:35)",
+        f"      ~ 2010101 行政运行: name 行政运行 → 行政运行（机关）  ({EXP_FUNC}:48)",
         "      - 2010108 代表工作",
     ]
     data = json.loads(drift_json(ENV, C1, [item]))
