@@ -273,6 +273,28 @@ def test_repo_may_follow_the_command(
     assert before[0] == 1
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["approvals", "check", "--range", "HEAD~1..HEAD"],
+        [
+            *("elements", "import", "list.xlsx", "--set", "exp_func", "--year", "2026"),
+            *("--notice", "财预〔2026〕3号", "--issued-on", "2026-11-20"),
+        ],
+    ],
+    ids=["approvals check", "elements import"],
+)
+def test_repo_may_follow_a_commands_action(
+    words: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing"
+    expected = (2, "", f"dfctl: --repo {missing}: no such folder\n")
+    assert run(capsys, "--repo", str(missing), *words) == expected
+    assert run(capsys, *words, "--repo", str(missing)) == expected
+    # given in both places, the one after the action wins
+    assert run(capsys, "--repo", str(tmp_path), *words, "--repo", str(missing)) == expected
+
+
 def test_changed_needs_a_base(bad_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--repo", str(bad_repo), "validate", "--changed") == (
         2,

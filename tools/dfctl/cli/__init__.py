@@ -100,11 +100,20 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             found = module.COMMANDS[name]
             found.arguments(sub)
             sub.set_defaults(run=found.run)
-        # also after the command (`dfctl validate --repo X`; given there, it wins), unless the
-        # command has a --repo of its own (reconcile's is the URL to fetch)
-        if "--repo" not in sub._option_string_actions:
-            sub.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help=_REPO_HELP)
+        _repo_after(sub)
     return parser
+
+
+def _repo_after(parser: argparse.ArgumentParser) -> None:
+    """``--repo`` also after the command and its action (`dfctl validate --repo X`, `dfctl
+    elements import FILE --repo X`; the last one given wins), unless the command has a --repo
+    of its own (reconcile's is the URL to fetch)."""
+    if "--repo" not in parser._option_string_actions:
+        parser.add_argument("--repo", type=Path, default=argparse.SUPPRESS, help=_REPO_HELP)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for nested in action.choices.values():
+                _repo_after(nested)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
