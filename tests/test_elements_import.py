@@ -508,3 +508,19 @@ def test_unusable_arguments_are_usage_errors(
         2,
         f"dfctl: {tmp_path / 'list.txt'}: cannot be read: No such file or directory\n",
     )
+
+
+def test_a_folder_that_is_no_configuration_repository_gets_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    xlsx = workbook(tmp_path / "list.xlsx", EXP_ROWS)
+    code, out, err = run(capsys, folder, str(xlsx), "--set", "exp_func", "--year", "2026", *NOTICE)
+    assert (code, out, err) == (
+        2,
+        "",
+        f"dfctl: not a configuration repository: {folder.resolve()} "
+        "(no approvals.yaml or environments/)\n",
+    )
+    assert list(folder.iterdir()) == []

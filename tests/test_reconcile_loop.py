@@ -42,6 +42,7 @@ from dfctl.reconcile.cluster import MARKER_NAME, MARKER_NAMESPACE
 from dfctl.render import render
 from dfctl.render.openapi import validate_objects
 from dfctl.render.state import KubeObject
+from dfctl.report.gitops import audit_json
 from dfctl.sandbox import ControlPlane, write_kubeconfig
 from dfctl.sandbox.control_plane import free_ports
 from dfctl.validate import check_source
@@ -818,7 +819,7 @@ def test_production_takes_a_release_only_after_acceptance_and_then_pre_release(
     # the offline gate, given the same records (as `dfctl audit --format json` prints them)
     records = tmp_path / "records.json"
     records.write_text(
-        json.dumps([r.as_data() for r in ev.ClusterEvidence(clients["tke-acc-a"]).list()]),
+        audit_json(ev.ClusterEvidence(clients["tke-acc-a"]).list()),
         encoding="utf-8",
     )
     said = offline_gate(repo, "production", repo.root, clock.moment, capsys, records)
@@ -960,7 +961,9 @@ def test_the_reconcile_command_logs_json_and_exits_1_on_a_refusal(
     # the environment's clusters come from the repository's work tree
     audit = ["audit", "--env", "acceptance", "--kubeconfig", str(control_plane.kubeconfig)]
     assert main(["--repo", str(repo.path), *audit, "--format", "json"]) == 0
-    (kept,) = json.loads(capsys.readouterr().out)
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["format_version"] == 1
+    (kept,) = printed["records"]
     assert (kept["revision"], kept["result"], kept["reconciler"]) == (
         repo.root,
         "applied",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dfctl.cli.common import EXIT_OK, Command, add_today, date_argument, repository_root, today
+from dfctl.cli.common import EXIT_OK, Command, add_today, configuration_root, date_argument, today
 from dfctl.errors import UsageError
 from dfctl.intake import ImportRequest, import_elements
 from dfctl.report.elements_import import FORMATS
@@ -64,7 +64,7 @@ def elements_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_elements(args: argparse.Namespace) -> int:
-    root = repository_root(args)
+    root = configuration_root(args)
     into = args.into
     if into is not None:
         into = Path(into).as_posix()

@@ -141,4 +141,5 @@ def audit_text(records: Sequence[Evidence]) -> str:
 
 
 def audit_json(records: Sequence[Evidence]) -> str:
-    return json.dumps([r.as_data() for r in records], ensure_ascii=False, indent=2) + "\n"
+    data = {"format_version": 1, "records": [r.as_data() for r in records]}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
