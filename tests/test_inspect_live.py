@@ -51,6 +51,7 @@ from dfctl.inspect.findings import Inspection
 from dfctl.inspect.history_cluster import LATEST, POINTS, configmap_name
 from dfctl.inspect.report_json import inspection_from_json
 from dfctl.inspect.report_md import report_md
+from dfctl.load.gitsource import GitRevision
 from dfctl.load.repo import WorkTree, load_repo
 from dfctl.model import DATA_ROOTS, ROOT_FILES, Cluster
 from dfctl.pipeline import check_revision
@@ -530,7 +531,11 @@ def test_unreachable_cluster_no_evidence_and_no_history_give_a_report_that_says_
     unread = {f.id: f for f in inspection.findings if f.check == "INS-SOURCE-001"}
     assert sorted(unread) == ["INS-SOURCE-001:configservice", "INS-SOURCE-001:tke-prod-b"]
     assert unread["INS-SOURCE-001:tke-prod-b"].severity == "critical"
-    assert "cluster tke-prod-b is unreachable" in unread["INS-SOURCE-001:tke-prod-b"].measured
+    # the adapter names the server, the context and the kubeconfig, then the cause
+    assert unread["INS-SOURCE-001:tke-prod-b"].measured == (
+        f"cluster tke-prod-b at {closed} (context tke-prod-b in {cut}): "
+        "unreachable: connection refused"
+    )
     assert rows(inspection, "INS-EVIDENCE-001") == [
         ("INS-EVIDENCE-001:production", "warning", "0 records", "≥ 1 record")
     ]
@@ -579,14 +584,21 @@ def test_inspection_finds_exactly_the_conditions_made(
 # --- the markdown, against golden files ------------------------------------------------------
 
 
-def golden_text(inspection: Inspection, head: str, lang: str) -> str:
+def golden_text(inspection: Inspection, repo: Main, lang: str) -> str:
     """The report without what a fresh control plane makes different on every run: its
     certificates (their findings are asserted above), the commit of the test repository and how
-    many objects the controllers had made when the clusters were read."""
+    many objects the controllers had made when the clusters were read; nor what the project's
+    content decides: how many data files the repository holds (the report must name exactly as
+    many as the inspected revision has, or the golden does not match)."""
     steady = dataclasses.replace(
         inspection, findings=tuple(f for f in inspection.findings if f.check != "INS-CERT-001")
     )
-    text = report_md(steady, None, (), lang).replace(head[:12], "a1b2c3d4e5f6")
+    inspected = GitRevision(repo.path, repo.root)
+    files = len(inspected.data_paths())
+    inspected.git.close()
+    text = report_md(steady, None, (), lang).replace(repo.root[:12], "a1b2c3d4e5f6")
+    text = text.replace(f"a1b2c3d4e5f6: {files} files,", "a1b2c3d4e5f6: N files,")
+    text = text.replace(f"a1b2c3d4e5f6：{files} 个文件，", "a1b2c3d4e5f6：N 个文件，")
     text = re.sub(r"read \d+ objects in \d+ requests", "read N objects in M requests", text)
     return re.sub(r"已读取 \d+ 个对象（\d+ 次请求）", "已读取 N 个对象（M 次请求）", text)
 
@@ -598,7 +610,7 @@ def test_markdown_of_the_live_inspection_matches_golden(
     out = tmp_path / "report"
     inspect(conditions, out, "--now", NOW.isoformat(), "--no-cluster-history", "--lang", lang)
     inspection, _data = report(out)
-    produced = golden_text(inspection, conditions.repo.root, lang)
+    produced = golden_text(inspection, conditions.repo, lang)
     path = GOLDEN / f"live-production.{lang}.md"
     if UPDATE:
         path.write_text(produced, encoding="utf-8")

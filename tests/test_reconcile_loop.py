@@ -349,6 +349,52 @@ def test_reconcile_applies_approved_merges_and_stops_at_the_first_unapproved(
     loop.close()
 
 
+def test_a_first_apply_from_an_older_trusted_revision_verifies_every_commit_after_it(
+    tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
+) -> None:
+    """--initial names a revision main has moved past: that one is trusted as it is, the
+    commits after it go through the gate like any others, and the record says which was which."""
+    repo = content_repo(tmp_path)
+    install_workloads(repo, repo.root, "acceptance", {"tke-acc-a": acc})
+    approved = repo.merge_request(
+        "验收预算域扩容",
+        lambda w: edit(w / BUDGET_ACC, "replicas: 1", "replicas: 2"),
+        WU,
+        [JIANG],
+    )
+    pushed = repo.push(
+        "直接修改验收环境", lambda w: edit(w / BUDGET_ACC, "replicas: 2", "replicas: 5"), WU
+    )
+    loop = reconciler(
+        repo, tmp_path, "acceptance", control_plane.kubeconfig, Clock(FRIDAY_MORNING), etcd
+    )
+    first = loop.run_once()
+    refusal = (
+        f"{pushed[:12]} (直接修改验收环境) is not approved: direct commit on main: changes reach "
+        "main only through merge requests (a merge commit with Approved-by trailers)"
+    )
+    assert (first.status, first.previous, first.applied, first.reasons) == (
+        "applied",
+        None,
+        approved,
+        (refusal,),
+    )
+    assert [(d.commit_sha, d.outcome) for d in first.decisions] == [
+        (approved, "approved"),
+        (pushed, "refused"),
+    ]
+    assert marker(acc) == approved
+    deployment = acc.get("Deployment", "dfp-budget-acc", "bgt-server")
+    assert deployment is not None and deployment["spec"]["replicas"] == 2
+    assert first.evidence is not None
+    assert (first.evidence.revision, first.evidence.previous) == (approved, None)
+    assert first.evidence.notes == (f"first apply: {repo.root[:12]} trusted as given by --initial",)
+    assert [(c.sha, c.verdict, c.approvers) for c in first.evidence.commits] == [
+        (approved, "approved", (str(JIANG),))
+    ]
+    loop.close()
+
+
 def test_up_to_date_passes_measure_drift(
     tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
 ) -> None:
@@ -521,13 +567,18 @@ def test_two_reconcilers_race_and_only_one_acts(
     # the leader runs two more passes and stops (as on SIGTERM): it hands the Lease over
     first = next(loop for loop in loops if loop.settings.identity == leader)
     waits: list[float] = []
+    kept_by_thread: list[bool] = []
 
     def wait(seconds: float) -> bool:
         waits.append(seconds)
+        # run() keeps the Lease in a thread of its own, single passes before it or not
+        kept_by_thread.append(first.keeper is not None and first.keeper.holds())
         return len(waits) == 2
 
     assert first.run(30.0, wait).status == "up-to-date"
     assert waits == [30.0, 30.0]
+    assert kept_by_thread == [True, True]
+    assert first.keeper is None  # stopped, and the Lease given back
     lease = acc.get("Lease", NAMESPACE, lease_name("acceptance"))
     assert lease is not None and "holderIdentity" not in lease["spec"]
     taken = follower.run_once()
@@ -1247,7 +1298,8 @@ def deployment_args() -> list[str]:
 class Replica:
     """One replica of deploy/reconciler/deployment.yaml, run as a process with the container's
     arguments; what only exists inside the pod (paths, the repository's URL, ports) is replaced,
-    and the moment is given with --now (production's change window is open at it)."""
+    and the moment is given with --now (production's change window is open at it; each
+    replica's clock runs on from it)."""
 
     def __init__(self, name: str, folder: Path, repo: Path, kubeconfig: Path, etcd: str) -> None:
         self.name = name
@@ -1270,7 +1322,7 @@ class Replica:
         }
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "dfctl", *args, "--now", "2026-11-25T23:00:00+08:00"],
+                [sys.executable, "-m", "dfctl", *args, "--now", WEDNESDAY_NIGHT.isoformat()],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=environment,
@@ -1380,6 +1432,13 @@ def test_a_fresh_install_from_deploy_and_a_failover_after_an_unclean_death(
         (repo.root, leader.name),
         (merged, standby.name),
     ]
+    assert kept[0].notes == (
+        f"first apply: {repo.root[:12]} trusted as given by the ConfigMap "
+        "dfctl-system/dfctl-initial",
+    )
+    # each replica's clock starts at --now and runs on: the records keep the order of the applies
+    finished = [dt.datetime.fromisoformat(r.finished_at) for r in kept]
+    assert WEDNESDAY_NIGHT < finished[0] < finished[1]
     assert [e["event"] for e in standby.events() if e["event"] in ("standby", "leading")][-1] == (
         "leading"
     )

@@ -17,10 +17,10 @@ from dfctl.adapters.git import GitRepository
 from dfctl.diagnostics import Diagnostic, Severity
 from dfctl.errors import ValidationFailed
 from dfctl.load.gitsource import GitRevision
-from dfctl.load.repo import FileSource, LoadCache, LoadedFile, Repo, load_repo
+from dfctl.load.repo import FileSource, LoadCache, LoadedFile, Repo, load_repo, paused_gc
 from dfctl.model import Environment
 from dfctl.render import DesiredState, render
-from dfctl.validate import ValidationResult, check_source
+from dfctl.validate import ValidationResult, check_loaded, check_source, load_checked
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,10 @@ def check(
     today: dt.date,
     label: str = "the repository",
     cache: LoadCache | None = None,
-    base: Repo | None = None,
 ) -> CheckedRevision:
-    """Load and check every data file of ``source`` (against ``base`` for the evolution rules,
-    when given)."""
-    repo, result = check_source(source, today, cache, base)
+    """Load and check every data file of ``source`` (``Revisions.checked`` checks one against
+    a base too)."""
+    repo, result = check_source(source, today, cache)
     commit = source.commit if isinstance(source, GitRevision) else None
     return CheckedRevision(label, repo, result, commit)
 
@@ -138,14 +137,18 @@ class Revisions:
         if self._held is None or self._held[0] != key:
             self._held = None  # drop the old one before loading the next
             shared: LoadCache = self._files if self._files is not None else {}
-            earlier = None
-            if key[2] is not None:
-                earlier = load_repo(GitRevision(self.root, key[2], self.git), cache=shared)
-            source = GitRevision(self.root, key[0], self.git)
-            found = check(source, today, f"revision {rev}", shared, earlier)
+            with paused_gc():
+                # the revision first, with the file rules: the base then takes every file the
+                # change left alone from it, the same model at both revisions (which the base
+                # rules skip), and no file of the revision is taken unchecked from the base
+                repo = load_checked(GitRevision(self.root, key[0], self.git), cache=shared)
+                earlier = None
+                if key[2] is not None:
+                    earlier = load_repo(GitRevision(self.root, key[2], self.git), cache=shared)
+                result = check_loaded(repo, today, earlier)
             if self._files is not None:
                 self._files.keep_used()
-            self._held = (key, CheckedRevision(f"revision {rev}", found.repo, found.result, key[0]))
+            self._held = (key, CheckedRevision(f"revision {rev}", repo, result, key[0]))
         return self._held[1]
 
     def close(self) -> None:

@@ -57,9 +57,16 @@ def check_source(
     """
     with paused_gc():
         repo = load_checked(source, cache=cache)
+        return repo, check_loaded(repo, today, base)
+
+
+def check_loaded(repo: Repo, today: dt.date, base: Repo | None = None) -> ValidationResult:
+    """What loading ``repo`` found (it was loaded with ``load_checked``) and the repository
+    rules, against ``base`` (loaded, for the evolution and province-lock rules) when given."""
+    with paused_gc():
         found = set(repo.diagnostics)
         found.update(run_repo_rules(CheckContext(repo=repo, today=today, base=base)))
-    return repo, ValidationResult(sorted(found, key=sort_key), len(repo.paths))
+    return ValidationResult(sorted(found, key=sort_key), len(repo.paths))
 
 
 def validate(

@@ -9,6 +9,8 @@ import os
 import signal
 import socket
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from dfctl.adapters.git import GitRepository
@@ -200,7 +202,8 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
         type=datetime_argument,
         default=None,
         metavar="DATETIME",
-        help="judge change windows and freezes at this moment (ISO 8601; default: the clock)",
+        help="judge change windows and freezes at this moment (ISO 8601; default: the clock); "
+        "with --interval the clock starts there and runs on",
     )
     parser.add_argument(
         "--identity", default=None, help="this reconciler's name in the Lease (default: host/pid)"
@@ -302,6 +305,18 @@ def _webhook_token(args: argparse.Namespace) -> str:
     return token
 
 
+def _clock(start: dt.datetime | None, continuous: bool) -> Callable[[], dt.datetime]:
+    """The reconciler's clock: the wall clock, or from ``--now``. One pass happens at that
+    moment; a continuous run starts there and its time runs on, so the records of its applies
+    (and the promotion order read from them) keep the order they happened in."""
+    if start is None:
+        return lambda: dt.datetime.now(dt.UTC)
+    if not continuous:
+        return lambda: start
+    began = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
+
+
 def run_reconcile(args: argparse.Namespace) -> int:
     root = repository_root(args)
     if args.interval is not None and args.interval <= 0:
@@ -336,13 +351,12 @@ def run_reconcile(args: argparse.Namespace) -> int:
         sys.stderr.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
         sys.stderr.flush()
 
-    fixed = args.now
     metrics = ReconcileMetrics(args.env)
     servers: list[WebhookServer | MetricsServer] = []
     reconciler = Reconciler(
         settings,
         connections,
-        now=(lambda: fixed) if fixed is not None else (lambda: dt.datetime.now(dt.UTC)),
+        now=_clock(args.now, continuous=args.interval is not None),
         emit=emit,
         metrics=metrics,
     )

@@ -179,12 +179,6 @@ class _Refusal(DfctlError):
         self.reasons = tuple(reasons)
 
 
-class _PassFailed(DfctlError):
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
-        self.stage = stage
-
-
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -213,7 +207,6 @@ class Reconciler:
         self._wake: Callable[[], None] = lambda: None
         # each pass checks a revision that differs from the last one by a merge: reuse its files
         self.revisions = Revisions(self.mirror.path, self.mirror.repo, reuse_files=True)
-        self._initial_from = "--initial"  # where the first trusted revision came from
         self._local = ev.LocalLog(settings.evidence_log) if settings.evidence_log else None
 
     # -- events --------------------------------------------------------------------------------
@@ -231,21 +224,15 @@ class Reconciler:
     # -- one pass ------------------------------------------------------------------------------
     def run_once(self) -> PassOutcome:
         started = self.monotonic()
-        env_name = self.settings.environment
         head: str | None = None
         try:
             head = self.mirror.fetch(self.settings.branch)
             self.emit("info", "fetched", branch=self.settings.branch, head=head)
             outcome = self._pass(head)
         except _Refusal as refusal:
-            self.metrics.refused(refusal.gate)
-            for reason in refusal.reasons:
-                self.emit("warning", "refused", gate=refusal.gate, reason=reason)
-            outcome = PassOutcome("refused", env_name, head, reasons=refusal.reasons)
+            outcome = self._held(refusal.gate, refusal.reasons, head)
         except MirrorError as exc:
             outcome = self._failure("fetch", str(exc), head)
-        except _PassFailed as exc:
-            outcome = self._failure(exc.stage, str(exc), head)
         except SourceError as exc:
             outcome = self._failure("git", str(exc), head)
         except TargetError as exc:
@@ -276,7 +263,8 @@ class Reconciler:
             return PassOutcome("standby", env_name, head, reasons=())
         markers = [t.read_marker() for t in self.connections.targets(env_head, head)]
         last = self._last_applied(repo, [m for m in markers if m and m.environment == env_name])
-        base = last or self._initial(repo)
+        # without a marker: the revision the operators trust, and who named it
+        base, trusted_by = (last, None) if last is not None else self._initial(repo)
         if not repo.is_ancestor(base, head):
             raise _Refusal(
                 "history",
@@ -318,7 +306,7 @@ class Reconciler:
             held = next((d for d in decisions if d.stops or d.gate == "promotion"), None)
             gate = held.gate if held is not None else "approvals"
             return self._held(gate, stops, head, decisions)
-        outcome = self._apply(base, revision, last, going, window.reason, head)
+        outcome = self._apply(base, revision, last, going, window.reason, head, trusted_by)
         for stop in stops:
             self.emit("warning", "stopped", reason=stop)
         return replace(
@@ -329,9 +317,14 @@ class Reconciler:
         )
 
     def _held(
-        self, gate: str, reasons: Sequence[str], head: str, decisions: Sequence[Decision]
+        self,
+        gate: str,
+        reasons: Sequence[str],
+        head: str | None,
+        decisions: Sequence[Decision] = (),
     ) -> PassOutcome:
-        """Nothing may go: the pass is refused by ``gate``, with the gate's decisions."""
+        """Nothing may go: the pass is refused by ``gate`` (with the gate's decisions, when it
+        got as far as asking for them)."""
         self.metrics.refused(gate)
         for reason in reasons:
             self.emit("warning", "refused", gate=gate, reason=reason)
@@ -388,15 +381,16 @@ class Reconciler:
                 # the wall clock, never the windows' (--now): a frozen renewTime would look like
                 # a holder that stopped renewing
             )
-            if self._continuous:
-                self.keeper = LeaseKeeper(
-                    self.elector,
-                    self.settings.renew_deadline,
-                    self.settings.retry_period,
-                    on_lead=self._took_the_lease,
-                    on_error=lambda error: self.emit("warning", "lease-error", error=error),
-                )
-                self.keeper.start()
+        if self._continuous and self.keeper is None:
+            # also when single passes ran before: run() always keeps the Lease in the thread
+            self.keeper = LeaseKeeper(
+                self.elector,
+                self.settings.renew_deadline,
+                self.settings.retry_period,
+                on_lead=self._took_the_lease,
+                on_error=lambda error: self.emit("warning", "lease-error", error=error),
+            )
+            self.keeper.start()
         # a continuous reconciler's Lease is kept by the keeper thread; a single pass tries once
         keeper, elector = self.keeper, self.elector
         leading = keeper.holds() if keeper is not None else elector.try_acquire_or_renew()
@@ -442,16 +436,16 @@ class Reconciler:
             )
         return found[0]
 
-    def _initial(self, repo: GitRepository) -> str:
-        given = self.settings.initial
-        self._initial_from = "--initial"
+    def _initial(self, repo: GitRepository) -> tuple[str, str]:
+        """The first trusted revision while no target has a marker, and who named it."""
+        given, trusted_by = self.settings.initial, "--initial"
         if given is None and self.elector is not None:
             # kept beside the Lease by the operators, once, for a fresh install
             try:
                 given = initial_revision(self.elector.client, self.settings.environment)
             except InitialUnusable as exc:
                 raise _Refusal("history", [str(exc)]) from exc
-            self._initial_from = "the ConfigMap dfctl-system/dfctl-initial"
+            trusted_by = "the ConfigMap dfctl-system/dfctl-initial"
         if given is None:
             raise _Refusal(
                 "history",
@@ -462,7 +456,7 @@ class Reconciler:
                     "as it is and every commit after it is verified)"
                 ],
             )
-        return repo.resolve(given)
+        return repo.resolve(given), trusted_by
 
     def _last_applied(self, repo: GitRepository, markers: Sequence[Marker]) -> str | None:
         """The oldest revision any target's marker names (a crash may have left them apart)."""
@@ -527,9 +521,10 @@ class Reconciler:
         going: Sequence[Decision],
         window: str,
         head: str,
+        trusted_by: str | None,
     ) -> PassOutcome:
-        """Apply ``target``: validated against ``base`` (the applied revision, or the trusted
-        initial one) for the evolution rules, unless it is ``base`` itself."""
+        """Apply ``target``: validated against ``base`` (the applied revision, or the initial
+        one ``trusted_by`` named) for the evolution rules, unless it is ``base`` itself."""
         started_at = self.now()
         repo, summary, state = self._desired(target, base if target != base else None)
         env = next(e for e in repo.of(Environment) if e.name == self.settings.environment)
@@ -539,7 +534,8 @@ class Reconciler:
             check_applicable(plan, self.settings.allow_mass_prune)
         except ApplyRefused as exc:
             raise _Refusal("plan", [str(exc)]) from exc
-        if not self._lead(env):  # renewed right before writing: a lost Lease writes nothing
+        # checked right before writing (a single pass renews it): a lost Lease writes nothing
+        if not self._lead(env):
             return PassOutcome(
                 "standby",
                 env.name,
@@ -574,8 +570,8 @@ class Reconciler:
             error=error,
             notes=(
                 ()
-                if last is not None
-                else (f"first apply: {target[:12]} trusted as given by {self._initial_from}",)
+                if trusted_by is None
+                else (f"first apply: {base[:12]} trusted as given by {trusted_by}",)
             ),
         )
         self._record(env, record)
@@ -628,6 +624,8 @@ class Reconciler:
                 outcome = self.run_once()
         finally:
             self.release()
+            self._continuous = False
+            self._wake = lambda: None
         return outcome
 
     def close(self) -> None:

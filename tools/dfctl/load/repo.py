@@ -71,6 +71,9 @@ class LoadedFile:
     diagnostics: tuple[Diagnostic, ...]
     model: Document | None
     unreadable: tuple[str, str] | None  # (kind, identity) of a file that failed to load
+    # whether the file rules ran: a file loaded without them (a base revision, the environments
+    # looked up for the gate) is read again when a check needs them, never shared unchecked
+    checked: bool = False
 
 
 LoadCache = dict[tuple[str, str], LoadedFile]
@@ -174,7 +177,8 @@ def load_repo(
     """Read, parse and model every data file (or those in ``only``).
 
     With a ``cache``, files whose content id was loaded before (the same blob in another
-    revision) are not read again: their diagnostics and model are shared.
+    revision) are not read again: their diagnostics and model are shared (unless they were
+    loaded without the ``file_checks`` asked for now).
     """
     repo = Repo()
     paths = source.data_paths()
@@ -190,7 +194,7 @@ def load_repo(
                 gc.collect(0)
             content_id = source.content_id(path) if cache is not None else None
             loaded = cache.get((path, content_id)) if cache is not None and content_id else None
-            if loaded is None:
+            if loaded is None or (file_checks is not None and not loaded.checked):
                 loaded = _load_file(source, path, file_checks)
                 if cache is not None and content_id:
                     cache[(path, content_id)] = loaded
@@ -205,6 +209,7 @@ def load_repo(
 
 def _load_file(source: FileSource, path: str, file_checks: FileCheck | None) -> LoadedFile:
     """Read, parse and model one file; the raw tree is dropped on return."""
+    checked = file_checks is not None
     if kind_for_path(path) is None and path not in ROOT_FILES:
         folder = Diagnostic(
             path,
@@ -215,14 +220,14 @@ def _load_file(source: FileSource, path: str, file_checks: FileCheck | None) -> 
             "no kind of file lives in this folder; the folders are: "
             + ", ".join(info.folder for info in KINDS.values()),
         )
-        return LoadedFile((folder,), None, None)
+        return LoadedFile((folder,), None, None, checked)
     result = read_yaml(path, source.read(path))
     found = list(result.diagnostics)
     if result.document is None:
-        return LoadedFile(tuple(found), None, None)
+        return LoadedFile(tuple(found), None, None, checked)
     if file_checks is not None:
         found.extend(file_checks(result.document))
     model, problems = check_structure(result.document)
     found.extend(problems)
     unreadable = _unreadable_identity(result.document.root) if model is None else None
-    return LoadedFile(tuple(found), model, unreadable)
+    return LoadedFile(tuple(found), model, unreadable, checked)
