@@ -24,7 +24,8 @@ from dfctl.reconcile.runner import apply_plan, find_drift, make_plan
 from dfctl.reconcile.target import DriftItem
 from dfctl.render import render
 from dfctl.render.state import ConfigDocument, DesiredState
-from dfctl.report.plan import drift_text
+from dfctl.report.changes import shown_value
+from dfctl.report.plan import drift_json, drift_text
 from dfctl.validate import load_checked
 from tests.content import PROJECT
 from tests.etcd_server import EtcdServer
@@ -497,6 +498,46 @@ def test_drift_reports_hand_edits_with_live_and_desired(etcd: EtcdServer) -> Non
     ]
     apply_plan(plan, [repair])
     assert find_drift(state, [repair]) == []
+
+
+def test_drift_never_prints_a_secret_written_by_hand(etcd: EtcdServer) -> None:
+    """Someone stores a password in the live configuration service: drift names the change and
+    masks the value, in text and in JSON, by the key that holds it and by its shape."""
+    docs = [region("990101000", 1), region("990102000", 2)]
+    state = desired(*docs)
+    service = target(etcd)
+    apply_plan(make_plan(state, C1, [service]), [service])
+    edited = stored(etcd, docs[0].key)
+    edited["spec"]["items"]["datahub.pbc.tips_password"] = "Tips@2026xx"
+    edited["spec"]["items"]["datahub.pbc.gateway"] = {"user": "czj_tips", "api_key": 4711}
+    etcd.put(docs[0].key, json.dumps(edited, ensure_ascii=False))
+    etcd.put(docs[1].key, "jdbc:mysql://czj_tips:Tips@2026xx@10.90.1.17:3306/tips")
+
+    items = find_drift(state, [service])
+    text = drift_text(ENV, C1, items)
+    data = json.loads(drift_json(ENV, C1, items))
+    assert text.splitlines() == [
+        f"drift in acceptance against {C1[:12]}: 2 objects",
+        f"configservice: {docs[0].key}: changed",
+        '    spec.items[\'datahub.pbc.gateway\']: live {"api_key": "****", "user": "czj_tips"}, '
+        "desired —",
+        "    spec.items['datahub.pbc.tips_password']: live ****, desired —",
+        f"configservice: {docs[1].key}: changed",
+        "    (value): live jdbc:mysql://czj_tips:****@10.90.1.17:3306/tips, desired "
+        + shown_value(docs[1].value),
+    ]
+    assert data["drift"][0]["fields"] == [
+        {
+            "path": "spec.items['datahub.pbc.gateway']",
+            "live": {"user": "czj_tips", "api_key": "****"},
+            "desired": None,
+        },
+        {"path": "spec.items['datahub.pbc.tips_password']", "live": "****", "desired": None},
+    ]
+    assert data["drift"][1]["fields"][0]["live"] == (
+        "jdbc:mysql://czj_tips:****@10.90.1.17:3306/tips"
+    )
+    assert "Tips@2026xx" not in text + json.dumps(data)
 
 
 # -- etcd goes away -----------------------------------------------------------------------------------

@@ -3,29 +3,69 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dfctl.diff.fields import FieldChange, RowChange, RowCounts, count_rows
+from dfctl.redact import MASK, SECRET_REFERENCE, is_secret_key, redact
 
 ROW_SYMBOL = {"add": "+", "retire": "×", "change": "~", "remove": "-"}
 # what a retirement sets; shown as "retired DATE, successor CODE" rather than field by field
 _RETIREMENT = ("end_date", "successor")
 
 
-def shown_value(value: Any) -> str:
-    """A field value on one line for people: strings as they are, anything else as JSON, long
-    ones cut at 120 characters."""
+# the last name in a field path: ``data.db_password``, ``spec.items['datahub.pbc.token']``
+_LAST_NAME = re.compile(r"(?:^|\.)([^.\[\]]+)$|\['((?:[^'\\]|\\.)*)'\]$")
+_INDEXES = re.compile(r"(?:\[\d+\])+$")
+
+
+def masked(path: str, value: Any) -> Any:
+    """``value`` as it may be shown: ``****`` under a key that names a secret, a secret's shape
+    masked where it stands in a string (:mod:`dfctl.redact`), mappings and lists item by item.
+
+    The repository cannot hold a secret (the DFP-SEC rules), but a live value can: someone
+    may store one by hand in a cluster or the configuration service, and drift shows it."""
+    return _masked(_last_name(path), value)
+
+
+def _masked(key: str, value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _masked(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(key, v) for v in value]
+    if value is None or isinstance(value, bool) or not is_secret_key(key):
+        return redact(value) if isinstance(value, str) else value
+    return value if str(value).startswith((SECRET_REFERENCE, MASK)) else MASK
+
+
+def _last_name(path: str) -> str:
+    found = _LAST_NAME.search(_INDEXES.sub("", path))
+    if found is None:
+        return ""
+    return found.group(1) if found.group(1) is not None else found.group(2)
+
+
+def shown_value(value: Any, path: str = "") -> str:
+    """A field value on one line for people (masked as :func:`masked` does): strings as they
+    are, anything else as JSON, long ones cut at 120 characters."""
     if value is None:
         return "—"
+    value = masked(path, value)
     text = (
         value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
     )
     return text if len(text) <= 120 else text[:117] + "…"
 
 
+def shown_field(change: FieldChange) -> tuple[str, str]:
+    """The old and the new value of ``change``, for people."""
+    return shown_value(change.old, change.path), shown_value(change.new, change.path)
+
+
 def field_text(change: FieldChange) -> str:
-    return f"{change.path} {shown_value(change.old)} → {shown_value(change.new)}"
+    old, new = shown_field(change)
+    return f"{change.path} {old} → {new}"
 
 
 def row_title(row: RowChange) -> str:
@@ -85,7 +125,10 @@ def rows_text(rows: Sequence[RowChange], indent: str) -> list[str]:
 
 
 def fields_data(fields: Iterable[FieldChange], old: str = "old", new: str = "new") -> list[Any]:
-    return [{"op": f.op, "path": f.path, old: f.old, new: f.new} for f in fields]
+    return [
+        {"op": f.op, "path": f.path, old: masked(f.path, f.old), new: masked(f.path, f.new)}
+        for f in fields
+    ]
 
 
 def row_data(row: RowChange, old: str = "old", new: str = "new") -> dict[str, Any]:
@@ -98,8 +141,8 @@ def row_data(row: RowChange, old: str = "old", new: str = "new") -> dict[str, An
         "op": row.op,
         "source": row.source,
         "fields": fields_data(row.fields, old, new),
-        old: row.old,
-        new: row.new,
+        old: masked(row.path, row.old),
+        new: masked(row.path, row.new),
     }
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 
 from dfctl.reconcile.plan import Plan
 from dfctl.reconcile.target import DriftItem
-from dfctl.report.changes import fields_data, row_data, rows_text, shown_value
+from dfctl.report.changes import fields_data, masked, row_data, rows_text, shown_field
 
 FORMAT_VERSION = 1
 
@@ -32,9 +32,7 @@ def plan_text(plan: Plan) -> str:
                 + (f"  ({action.source})" if action.source else "")
             )
             for field in action.fields:
-                lines.append(
-                    f"      {field.path}: {shown_value(field.old)} → {shown_value(field.new)}"
-                )
+                lines.append(f"      {field.path}: {' → '.join(shown_field(field))}")
             lines += rows_text(action.rows, "      ")
             if action.op == "delete" and action.kind == "Namespace":
                 inside = _inside(part.cascade, action.ref.removeprefix("Namespace "))
@@ -95,9 +93,7 @@ def drift_text(environment: str, revision: str, items: list[DriftItem]) -> str:
         owners = f" (changed by {', '.join(item.managers)})" if item.managers else ""
         lines.append(f"{item.target}: {item.ref}: {item.problem}{owners}")
         for field in item.fields:
-            lines.append(
-                f"    {field.path}: live {shown_value(field.old)}, desired {shown_value(field.new)}"
-            )
+            lines.append("    {}: live {}, desired {}".format(field.path, *shown_field(field)))
         lines += rows_text(item.rows, "    ")
     return "\n".join(lines) + "\n"
 
@@ -113,7 +109,14 @@ def drift_json(environment: str, revision: str, items: list[DriftItem]) -> str:
                 "ref": i.ref,
                 "problem": i.problem,
                 "managers": list(i.managers),
-                "fields": [{"path": f.path, "live": f.old, "desired": f.new} for f in i.fields],
+                "fields": [
+                    {
+                        "path": f.path,
+                        "live": masked(f.path, f.old),
+                        "desired": masked(f.path, f.new),
+                    }
+                    for f in i.fields
+                ],
                 "rows": [row_data(r, "live", "desired") for r in i.rows],
             }
             for i in items

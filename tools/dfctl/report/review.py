@@ -23,9 +23,11 @@ from dfctl.report.changes import (
     by_list,
     counts_data,
     fields_data,
+    masked,
     row_data,
     row_what,
     rows_text,
+    shown_field,
     shown_value,
 )
 
@@ -77,7 +79,7 @@ def as_text(review: Review) -> str:
             current = group
         lines.append(f"  {_SYMBOL[change.op]} {change.ref}  ({change.source})")
         for field in change.fields:
-            lines.append(f"      {field.path}: {shown_value(field.old)} → {shown_value(field.new)}")
+            lines.append(f"      {field.path}: {' → '.join(shown_field(field))}")
         lines += rows_text(change.rows, "      ")
     return "\n".join(lines) + "\n"
 
@@ -92,8 +94,8 @@ def _set_counts(review: Review) -> list[tuple[ObjectChange, RowCounts]]:
     ]
 
 
-def _md_cell(value: Any) -> str:
-    text = shown_value(value).replace("|", "\\|").replace("\n", " ")
+def _md_cell(value: Any, path: str) -> str:
+    text = shown_value(value, path).replace("|", "\\|").replace("\n", " ")
     return f"`{text}`" if value is not None else text
 
 
@@ -157,13 +159,15 @@ def _details(change: ObjectChange) -> list[str]:
     if change.op == "change" and change.fields:
         table = ["| field | before | after |", "|---|---|---|"]
         for field in change.fields:
-            table.append(f"| `{field.path}` | {_md_cell(field.old)} | {_md_cell(field.new)} |")
+            table.append(
+                f"| `{field.path}` | {_md_cell(field.old, field.path)} | {_md_cell(field.new, field.path)} |"
+            )
         table.append("")
         out += _folded(f"{len(change.fields)} fields", table, len(change.fields) > MAX_OPEN_ROWS)
     if change.op == "change":
         out += _rows_markdown(change)
     elif change.op == "add" and change.new is not None:
-        body = dump_yaml(change.new).splitlines()
+        body = dump_yaml(masked("", change.new)).splitlines()
         shown = body[:MAX_BODY_LINES]
         if len(body) > MAX_BODY_LINES:
             shown.append(f"# … {len(body) - MAX_BODY_LINES} more lines")
@@ -296,7 +300,7 @@ def as_json(review: Review) -> str:
                 "fields": fields_data(c.fields),
                 "rows": [row_data(r) for r in c.rows],
                 "row_counts": [counts_data(n) for n in c.row_counts()],
-                **({"new": c.new} if c.op == "add" else {}),
+                **({"new": masked("", c.new)} if c.op == "add" else {}),
             }
             for c in review.changes
         ],
