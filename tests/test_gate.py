@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dfctl.cli import main
+from dfctl.errors import EvidenceUnreadable
 from dfctl.gitops import evidence as ev
 from tests.content import edit
 from tests.merge_requests import DENG, JIANG, LI, WU, XIE, ZHENG, ZHOU, Main
@@ -220,12 +221,65 @@ def test_offline_usage_errors_exit_2(
     broken = tmp_path / "broken.json"
     broken.write_text('[{"environment": "acceptance"}', encoding="utf-8")
     assert check(repo, "--range", span, "--env", "production", "--evidence", str(broken)) == 2
-    assert (
-        f"--evidence {broken}: Expecting ',' delimiter: line 1 column 31" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"dfctl: --evidence {broken}: not JSON (Expecting ',' delimiter: line 1 column 31 "
+        "(char 30))\n"
     )
     broken.write_text('[{"environment": "acceptance"}]', encoding="utf-8")
     assert check(repo, "--range", span, "--env", "production", "--evidence", str(broken)) == 2
-    assert f"--evidence {broken}: record 1 has no 'commits'" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"dfctl: --evidence {broken}: record 1 has no 'commits'\n"
+
+
+def record(stage: str, finished: dt.datetime, reconciler: str = "reconciler-a") -> ev.Evidence:
+    return ev.Evidence(
+        stage,
+        "a" * 40,
+        None,
+        "3.8.0",
+        (),
+        {"files": 1, "errors": 0, "warnings": 0},
+        {"digest": "d", "actions": 0, "targets": {}},
+        ev.APPLIED,
+        finished.isoformat(),
+        finished.isoformat(),
+        reconciler,
+        "inside the change window",
+    )
+
+
+def test_a_corrupt_line_of_the_evidence_log_is_named_and_nothing_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = ev.LocalLog(tmp_path / "evidence.jsonl")
+    log.append(record("acceptance", dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC)))
+    with log.path.open("a", encoding="utf-8") as out:
+        out.write('{"environment": "acceptance"\n\n[]\n')
+    assert main(["audit", "--log", str(log.path)]) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"dfctl: evidence log {log.path} line 2 is not JSON (Expecting ',' delimiter: "
+        "line 1 column 29 (char 28))\n",
+    )
+    first = log.path.read_text(encoding="utf-8").splitlines()[0]
+    for line, problem in (
+        ("[]", "is not an evidence record (not an object)"),
+        ('{"environment": "acceptance"}', "has no 'commits'"),
+    ):
+        log.path.write_text(f"{first}\n\n{line}\n", encoding="utf-8")
+        with pytest.raises(EvidenceUnreadable) as raised:
+            log.read()
+        assert str(raised.value) == f"evidence log {log.path} line 3 {problem}"
+
+
+def test_two_records_of_one_revision_in_one_second_have_names_of_their_own() -> None:
+    moment = dt.datetime(2026, 11, 20, 2, 0, 0, tzinfo=dt.UTC)
+    first = record("acceptance", moment)
+    again = record("acceptance", moment + dt.timedelta(microseconds=400), "reconciler-b")
+    assert first.name != again.name
+    assert first.name.startswith(f"dfctl-evidence-acceptance-20261120t020000z-{'a' * 12}-")
+    assert len(first.name) <= 253  # a ConfigMap's name
+    # the same record written again is the same ConfigMap
+    assert record("acceptance", moment).name == first.name
 
 
 # --- the way past a refused commit ---------------------------------------------------------------

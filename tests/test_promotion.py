@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from dfctl.adapters.kube import KubeClient
+from dfctl.errors import EvidenceUnreadable
 from dfctl.gitops import evidence as ev
 from dfctl.gitops.promotion import AppliedRelease, promotion_problem
 from dfctl.sandbox import ControlPlane
@@ -134,4 +135,72 @@ def test_records_kept_in_the_cluster_prove_the_order(control_plane: ControlPlane
         for record in store.list():
             if record.reconciler == environment:
                 client.delete("ConfigMap", ev.NAMESPACE, record.name)
+        client.close()
+
+
+@pytest.mark.controlplane
+def test_a_corrupt_record_in_the_cluster_is_named_not_skipped(control_plane: ControlPlane) -> None:
+    """A record that cannot be read makes the whole history unreadable, naming the ConfigMap:
+    promotion must not be decided on a history with a hole in it."""
+    client = KubeClient(control_plane.name, control_plane.kubeconfig)
+    environment = f"promo-{uuid.uuid4().hex[:6]}"
+    name = f"dfctl-evidence-{environment}-corrupt"
+    store = ev.ClusterEvidence(client)
+    moment = T0.isoformat()
+    kept = ev.Evidence(
+        environment,
+        uuid.uuid4().hex + "abcdefgh",
+        None,
+        "3.9.0",
+        (),
+        {"files": 123, "errors": 0, "warnings": 2},
+        {"digest": "d" * 64, "actions": 3, "targets": {}},
+        ev.APPLIED,
+        moment,
+        moment,
+        "reconciler-a",
+        "inside the change window",
+    )
+    store.write(kept)
+    try:
+        assert store.list(environment) == [kept]
+        for data, problem in (
+            ({ev.DATA_KEY: '{"environment": "x"'}, "is not JSON (Expecting ',' delimiter: "),
+            ({ev.DATA_KEY: '{"environment": "x"}'}, "has no 'commits'"),
+            ({}, "holds no record"),
+        ):
+            client.apply(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {
+                        "name": name,
+                        "namespace": ev.NAMESPACE,
+                        "labels": {ev.ENV_LABEL: environment},
+                    },
+                    "data": data,
+                },
+                force=True,
+            )
+            if not data:  # server-side apply keeps fields it set before: take the data away
+                client.delete("ConfigMap", ev.NAMESPACE, name)
+                client.create(
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "metadata": {
+                            "name": name,
+                            "namespace": ev.NAMESPACE,
+                            "labels": {ev.ENV_LABEL: environment},
+                        },
+                    }
+                )
+            with pytest.raises(EvidenceUnreadable) as raised:
+                store.list(environment)
+            assert str(raised.value).startswith(
+                f"evidence ConfigMap {ev.NAMESPACE}/{name} {problem}"
+            )
+    finally:
+        client.delete("ConfigMap", ev.NAMESPACE, name)
+        client.delete("ConfigMap", ev.NAMESPACE, kept.name)
         client.close()

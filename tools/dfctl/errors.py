@@ -119,6 +119,11 @@ class VersionConflict(TargetError):
     """The object changed since it was read, or already exists (optimistic locking lost)."""
 
 
+class EvidenceUnreadable(DfctlError):
+    """An evidence record (a ConfigMap, a line of the local log, an entry of a records file)
+    cannot be read: promotion and audit say so rather than go on with a partial history."""
+
+
 class ApplyRefused(DfctlError):
     """A plan may not be applied as it is; the message says why and what to do."""
 

@@ -23,7 +23,7 @@ from dfctl.cli.common import (
     repository_root,
     today,
 )
-from dfctl.errors import SourceError, TargetError, UsageError
+from dfctl.errors import EvidenceUnreadable, SourceError, TargetError, UsageError
 from dfctl.gitops import evidence
 from dfctl.gitops.approvals import Verdict, verify_range
 from dfctl.gitops.gate import Conditions, decide, environment_at
@@ -139,7 +139,7 @@ def _conditions(
         try:
             text = args.evidence.read_text(encoding="utf-8")
             records = evidence.releases(evidence.read_records(text))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except (OSError, UnicodeDecodeError, EvidenceUnreadable) as exc:
             raise UsageError(f"--evidence {args.evidence}: {exc}") from exc
     releases: dict[str, str | None] = {}
     for verdict in verdicts:

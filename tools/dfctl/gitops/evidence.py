@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dfctl.adapters.kube import PART_OF, KubeClient
-from dfctl.errors import NotFound
+from dfctl.errors import EvidenceUnreadable, NotFound
 from dfctl.gitops.gate import Decision
 from dfctl.gitops.promotion import AppliedRelease
 
@@ -135,9 +136,16 @@ class Evidence:
 
     @property
     def name(self) -> str:
-        """The ConfigMap's name: environment, finish time and commit."""
+        """The ConfigMap's name: environment, finish time, commit, and a digest of the record,
+        so that two records never share a name (the same revision applied twice within a
+        second) and writing one record again writes the same ConfigMap."""
         stamp = dt.datetime.fromisoformat(self.finished_at).astimezone(dt.UTC)
-        return f"dfctl-evidence-{self.environment}-{stamp:%Y%m%dt%H%M%Sz}-{self.revision[:12]}"
+        digest = hashlib.sha256(self.serialised().encode()).hexdigest()[:8]
+        return f"dfctl-evidence-{self.environment}-{stamp:%Y%m%dt%H%M%Sz}-{self.revision[:12]}-{digest}"
+
+    def serialised(self) -> str:
+        """One line of JSON, keys sorted: the local log's line."""
+        return json.dumps(self.as_data(), ensure_ascii=False, sort_keys=True)
 
 
 def sort_key(evidence: Evidence) -> tuple[str, str, str]:
@@ -183,9 +191,8 @@ class ClusterEvidence:
         found = []
         with contextlib.suppress(NotFound):
             for item in self.client.list("ConfigMap", selector, namespace=NAMESPACE):
-                raw = (item.get("data") or {}).get(DATA_KEY)
-                if raw:
-                    found.append(Evidence.from_data(json.loads(raw)))
+                where = f"evidence ConfigMap {NAMESPACE}/{item['metadata']['name']}"
+                found.append(parsed((item.get("data") or {}).get(DATA_KEY), where))
         return sorted(found, key=sort_key)
 
 
@@ -198,15 +205,21 @@ class LocalLog:
     def append(self, evidence: Evidence) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(evidence.as_data(), ensure_ascii=False, sort_keys=True) + "\n")
+            out.write(evidence.serialised() + "\n")
 
     def read(self) -> list[Evidence]:
+        """Every record of the log; EvidenceUnreadable naming the line of one that is not."""
         if not self.path.exists():
             return []
-        records = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                records.append(Evidence.from_data(json.loads(line)))
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise EvidenceUnreadable(f"evidence log {self.path}: {exc}") from exc
+        records = [
+            parsed(line, f"evidence log {self.path} line {number}")
+            for number, line in enumerate(text.splitlines(), 1)
+            if line.strip()
+        ]
         return sorted(records, key=sort_key)
 
 
@@ -225,22 +238,39 @@ def releases(records: Sequence[Evidence]) -> list[AppliedRelease]:
 
 def read_records(text: str) -> list[Evidence]:
     """Records as ``dfctl audit --format json`` prints them (a list, or an object with the
-    list under ``records``); ValueError saying which record is unreadable and why."""
-    data = json.loads(text)
+    list under ``records``); EvidenceUnreadable saying which record is unreadable and why."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise EvidenceUnreadable(f"not JSON ({exc})") from exc
     if isinstance(data, dict):
         data = data.get("records")
     if not isinstance(data, list):
-        raise ValueError("expected a list of evidence records (dfctl audit --format json)")
-    records = []
-    for index, item in enumerate(data):
-        try:
-            if not isinstance(item, dict):
-                raise TypeError("not an object")
-            record = Evidence.from_data(item)
-            record.as_release()  # its times must read
-            records.append(record)
-        except KeyError as exc:
-            raise ValueError(f"record {index + 1} has no {exc.args[0]!r}") from exc
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"record {index + 1} is not an evidence record ({exc})") from exc
+        raise EvidenceUnreadable("expected a list of evidence records (dfctl audit --format json)")
+    records = [_record(item, f"record {index}") for index, item in enumerate(data, 1)]
     return sorted(records, key=sort_key)
+
+
+def parsed(raw: object, where: str) -> Evidence:
+    """The record ``raw`` holds as JSON text; EvidenceUnreadable, naming ``where``, when the
+    text is no evidence record."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise EvidenceUnreadable(f"{where} holds no record")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise EvidenceUnreadable(f"{where} is not JSON ({exc})") from exc
+    return _record(data, where)
+
+
+def _record(data: object, where: str) -> Evidence:
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+        record = Evidence.from_data(data)
+        record.as_release()  # its times must read
+    except KeyError as exc:
+        raise EvidenceUnreadable(f"{where} has no {exc.args[0]!r}") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise EvidenceUnreadable(f"{where} is not an evidence record ({exc})") from exc
+    return record

@@ -32,6 +32,7 @@ from dfctl.diagnostics import Severity
 from dfctl.errors import (
     ApplyRefused,
     DfctlError,
+    EvidenceUnreadable,
     MirrorError,
     RenderError,
     SourceError,
@@ -362,7 +363,7 @@ class Reconciler:
             for cluster in other.clusters:
                 try:
                     found.extend(ev.ClusterEvidence(self.connections.client(cluster)).list())
-                except TargetError as exc:
+                except (TargetError, EvidenceUnreadable) as exc:
                     raise _Refusal(
                         "promotion",
                         [f"cannot read {other.name}'s applied-revision records: {exc}"],

@@ -12,7 +12,7 @@ from typing import Any
 
 from dfctl.adapters.etcd import Alarm, EndpointStatus, EtcdClient, Member
 from dfctl.adapters.kube import KubeClient, TlsMaterial
-from dfctl.errors import TargetError
+from dfctl.errors import EvidenceUnreadable, TargetError
 from dfctl.gitops.evidence import ClusterEvidence, Evidence
 from dfctl.reconcile.cluster import MANAGED_SELECTOR, ClusterTarget
 from dfctl.reconcile.config_service import ConfigServiceTarget
@@ -100,10 +100,8 @@ def _evidence(client: KubeClient, environment: str) -> tuple[tuple[Evidence, ...
     says so, rather than a partial history that looks complete."""
     try:
         return tuple(ClusterEvidence(client).list(environment)), None
-    except TargetError as exc:
-        return (), str(exc)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return (), f"an evidence record is not readable: {type(exc).__name__}: {exc}"[:300]
+    except (TargetError, EvidenceUnreadable) as exc:
+        return (), str(exc)[:300]
 
 
 def read_config_service(client: EtcdClient, environment: str) -> ServiceReading:
