@@ -254,3 +254,33 @@ def test_markdown_folds_a_long_list_and_keeps_every_row(
     assert "| ~ | `23303` 地方政府一般债务发行费用支出 | is_leaf true → false |" in out
     text = run_diff(work, capsys, "text", "--env", "acceptance")
     assert sum(line.startswith("        + 23303") for line in text.splitlines()) == 50
+
+
+def test_a_county_retiring_one_of_its_agencies_needs_the_bureau_not_the_province(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cities and counties maintain their agencies (预算单位) under their own division code: an
+    agency merged away is retired with the city's approval; the province's approval is for the
+    ministry's and the province's code sets."""
+    agencies = "standards/elements/agency_990102000.yaml"
+
+    def retire_agency(work: Path) -> None:
+        edit(
+            work / agencies,
+            '  - code: "202002"\n    name: XX市临江区教育事业发展中心\n    start_date: 2019-01-01\n',
+            '  - code: "202002"\n    name: XX市临江区教育事业发展中心\n    start_date: 2019-01-01\n'
+            '    end_date: 2026-12-31\n    successor: "202001"\n',
+        )
+
+    work, _base, _head = history(tmp_path, retire_agency)
+    result = json.loads(run_diff(work, capsys, "json", "--env", "acceptance"))
+    key = "/dfp/acceptance/elements/agency/2026/990102000"
+    assert [(f["code"], f["ref"], f["detail"]) for f in result["flags"]] == [
+        ("local-code-retired", key, "202002 ends on 2026-12-31")
+    ]
+    assert [(a["group"], a["rules"]) for a in result["approvals"]] == [
+        (
+            "city-finance-bureau",
+            ["预算单位（市、县区财政局维护）", "停用或删除市、县区维护的要素代码"],
+        )
+    ]

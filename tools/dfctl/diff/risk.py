@@ -22,6 +22,11 @@ DELETION = "deletion"
 RELEASE = "release"
 CODE_RETIRED = "code-retired"
 CODE_REMOVED = "code-removed"
+# the same for a set the city or a county maintains (its agencies): theirs to approve, not the
+# province's
+LOCAL_CODE_RETIRED = "local-code-retired"
+LOCAL_CODE_REMOVED = "local-code-removed"
+_LOCAL_MANAGEMENT = frozenset({"city", "county"})
 
 FLAG_TITLES: dict[str, str] = {
     PRODUCTION: "changes production",
@@ -33,6 +38,8 @@ FLAG_TITLES: dict[str, str] = {
     SCALE: "changes quota or replicas by more than 50%",
     CODE_RETIRED: "retires or disables an element code",
     CODE_REMOVED: "removes an element code",
+    LOCAL_CODE_RETIRED: "retires or disables a code the city or a county maintains",
+    LOCAL_CODE_REMOVED: "removes a code the city or a county maintains",
 }
 
 SCALE_LIMIT = Fraction(1, 2)
@@ -211,26 +218,28 @@ def _codes(body: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 
 
 def _code_flags(change: ObjectChange) -> list[RiskFlag]:
-    """Codes a change removes, and codes it retires (an end date set, or disabled)."""
+    """Codes a change removes, and codes it retires (an end date set, or disabled); flagged as
+    local ones in a set the city or a county maintains."""
     before, after = _codes(change.old), _codes(change.new)
+    spec = (change.new or change.old or {}).get("spec", {})
+    local = spec.get("management") in _LOCAL_MANAGEMENT
+    removed, retired = (
+        (LOCAL_CODE_REMOVED, LOCAL_CODE_RETIRED) if local else (CODE_REMOVED, CODE_RETIRED)
+    )
     flags = []
     for code in sorted(before):
         old, new = before[code], after.get(code)
         if new is None:
-            flags.append(
-                RiskFlag(CODE_REMOVED, change.environment, change.ref, f"{code} is removed")
-            )
+            flags.append(RiskFlag(removed, change.environment, change.ref, f"{code} is removed"))
         elif new.get("end_date") and not old.get("end_date"):
             flags.append(
                 RiskFlag(
-                    CODE_RETIRED,
+                    retired,
                     change.environment,
                     change.ref,
                     f"{code} ends on {new['end_date']}",
                 )
             )
         elif old.get("enabled", True) and not new.get("enabled", True):
-            flags.append(
-                RiskFlag(CODE_RETIRED, change.environment, change.ref, f"{code} is disabled")
-            )
+            flags.append(RiskFlag(retired, change.environment, change.ref, f"{code} is disabled"))
     return flags

@@ -42,6 +42,8 @@ FlagCode = Literal[
     "scale",
     "code-retired",
     "code-removed",
+    "local-code-retired",
+    "local-code-removed",
 ]
 FLAG_CODES: tuple[str, ...] = get_args(FlagCode)
 
