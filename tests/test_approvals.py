@@ -381,8 +381,10 @@ def test_a_production_namespace_filed_as_acceptance_is_not_an_acceptance_change(
     assert (
         f"what it changes cannot be told ({short(repo.head)} fails validation" in verdict.notes[0]
     )
+    # what it changes cannot be told: every content rule naming the group applies
     assert verdict.problems[0].startswith(
-        f"needs 1 approval from city-finance-bureau ({PRODUCTION_OBJECTS}: "
+        f"needs 1 approval from city-finance-bureau ({PRODUCTION_OBJECTS}; "
+        f"停用或删除市、县区维护的要素代码: {short(repo.head)} fails validation"
     )
 
 

@@ -161,6 +161,23 @@ def test_break_glass_passes_a_closed_window_but_not_behind_an_ordinary_change(
     )
 
 
+def record(stage: str, finished: dt.datetime, reconciler: str = "reconciler-a") -> ev.Evidence:
+    return ev.Evidence(
+        stage,
+        "a" * 40,
+        None,
+        "3.8.0",
+        (),
+        {"files": 1, "errors": 0, "warnings": 0},
+        {"digest": "d", "actions": 0, "targets": {}},
+        ev.APPLIED,
+        finished.isoformat(),
+        finished.isoformat(),
+        reconciler,
+        "inside the change window",
+    )
+
+
 def test_a_release_waits_for_the_earlier_stages_records(
     repo: Main, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -178,25 +195,8 @@ def test_a_release_waits_for_the_earlier_stages_records(
     # the records as `dfctl audit --format json` prints them
     log = ev.LocalLog(tmp_path / "evidence.jsonl")
     for stage, days in (("acceptance", 5), ("pre-release", 2)):
-        moment = (
-            dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC) - dt.timedelta(days=days)
-        ).isoformat()
-        log.append(
-            ev.Evidence(
-                stage,
-                "a" * 40,
-                None,
-                "3.8.0",
-                (),
-                {"files": 1, "errors": 0, "warnings": 0},
-                {"digest": "d", "actions": 0, "targets": {}},
-                ev.APPLIED,
-                moment,
-                moment,
-                f"{stage}-reconciler",
-                "inside the change window",
-            )
-        )
+        moment = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC) - dt.timedelta(days=days)
+        log.append(record(stage, moment, f"{stage}-reconciler"))
     assert main(["audit", "--log", str(log.path), "--format", "json"]) == 0
     audit = tmp_path / "audit.json"
     audit.write_text(capsys.readouterr().out, encoding="utf-8")
@@ -228,23 +228,6 @@ def test_offline_usage_errors_exit_2(
     broken.write_text('[{"environment": "acceptance"}]', encoding="utf-8")
     assert check(repo, "--range", span, "--env", "production", "--evidence", str(broken)) == 2
     assert capsys.readouterr().err == f"dfctl: --evidence {broken}: record 1 has no 'commits'\n"
-
-
-def record(stage: str, finished: dt.datetime, reconciler: str = "reconciler-a") -> ev.Evidence:
-    return ev.Evidence(
-        stage,
-        "a" * 40,
-        None,
-        "3.8.0",
-        (),
-        {"files": 1, "errors": 0, "warnings": 0},
-        {"digest": "d", "actions": 0, "targets": {}},
-        ev.APPLIED,
-        finished.isoformat(),
-        finished.isoformat(),
-        reconciler,
-        "inside the change window",
-    )
 
 
 def test_a_corrupt_line_of_the_evidence_log_is_named_and_nothing_is_printed(
