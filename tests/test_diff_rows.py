@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from dfctl.cli import main
-from tests.content import TODAY, edit
+from tests.content import TODAY, commit_all, copy_content, edit, init_repo
 from tests.test_diff import GOLDEN, UPDATE, history
 
 pytestmark = pytest.mark.git
@@ -284,3 +284,54 @@ def test_a_county_retiring_one_of_its_agencies_needs_the_bureau_not_the_province
             ["预算单位（市、县区财政局维护）", "停用或删除市、县区维护的要素代码"],
         )
     ]
+
+
+CITY_EXTENSION = """\
+# yaml-language-server: $schema=../../schemas/ElementSet.json
+apiVersion: dfp.config/v1
+kind: ElementSet
+set_code: exp_func
+name: 支出功能分类科目（XX市补充）
+fiscal_year: 2026
+mof_div_code: "990100000"
+management: city
+structure: [3, 2, 2]
+provenance:
+  status: from-memory
+  notes: a test's city extension, not real codes
+elements:
+  - code: "2010180"
+    name: 人大代表联络站运行
+    start_date: 2026-03-01
+  - code: "2010181"
+    name: 人大代表履职服务
+    start_date: 2026-03-01
+"""
+
+
+def test_a_city_retiring_a_code_of_its_extension_of_a_ministry_set_needs_the_province(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only agencies are the city's own to retire: a code the city added under the Ministry's
+    classification is retired with the province's approval, as every code of those sets."""
+    work = copy_content(tmp_path / "repo")
+    extension = work / "standards/elements/exp_func_990100000.yaml"
+    extension.write_text(CITY_EXTENSION, encoding="utf-8")
+    repo = init_repo(work)
+    commit_all(repo, "the city's extension")
+    edit(
+        extension,
+        "    name: 人大代表联络站运行\n    start_date: 2026-03-01\n",
+        "    name: 人大代表联络站运行\n    start_date: 2026-03-01\n    end_date: 2026-12-31\n"
+        '    successor: "2010181"\n',
+    )
+    commit_all(repo, "retire it")
+    result = json.loads(run_diff(work, capsys, "json", "--env", "acceptance"))
+    assert [(f["code"], f["ref"], f["detail"]) for f in result["flags"]] == [
+        (
+            "code-retired",
+            "/dfp/acceptance/elements/exp_func/2026/990100000",
+            "2010180 ends on 2026-12-31",
+        )
+    ]
+    assert [a["group"] for a in result["approvals"]] == ["province-team"]

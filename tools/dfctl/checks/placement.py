@@ -1,4 +1,5 @@
-"""Rules for where files live: a file's folder agrees with the environment it declares.
+"""Rules for where files live: a file's folder agrees with the environment it declares, and a
+file named for agencies holds them.
 
 approvals.yaml's path rules read the folder (``cloud/namespaces/production/**`` needs the
 production approvers); the environment a file declares decides where its objects are rendered.
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dfctl.checks.elements import AGENCY_SET
 from dfctl.checks.registry import CheckContext, Finding, repo_rule
 from dfctl.diagnostics import Severity
-from dfctl.model import Environment, Namespace, TdsqlInventory
+from dfctl.model import ElementSet, Environment, Namespace, TdsqlInventory
 from dfctl.model.base import STAGES, Document
 
 
@@ -74,4 +76,50 @@ def folder_matches_environment(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-RULES = (folder_matches_environment,)
+AGENCY_FILE_PREFIX = "agency_"
+
+
+@repo_rule("DFP-PLC-002", Severity.ERROR)
+def agency_file_holds_agencies(ctx: CheckContext) -> Iterator[Finding]:
+    """A file named ``agency_<division>.yaml`` holds that division's agencies, and nothing else.
+
+    approvals.yaml gives ``standards/elements/agency_*.yaml`` to the city's finance bureau: the
+    agencies (预算单位) are the city's and the counties' to keep. Another set in such a file
+    (codes of the Ministry's classifications, say) would be reviewed as agencies and merged
+    without the province.
+
+    Passing:
+        # standards/elements/agency_990102000.yaml
+        set_code: agency
+        mof_div_code: "990102000"
+
+    Failing:
+        # standards/elements/agency_990102000.yaml
+        set_code: exp_func                # not agencies
+        mof_div_code: "990102000"
+    """
+    for element_set in ctx.repo.of(ElementSet):
+        path = element_set.src.file
+        name = path.rsplit("/", 1)[-1]
+        if not name.startswith(AGENCY_FILE_PREFIX):
+            continue
+        if element_set.set_code != AGENCY_SET:
+            folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
+            yield Finding(
+                element_set,
+                "set_code",
+                f"{path} holds set {element_set.set_code}, not agencies; files named "
+                f"{AGENCY_FILE_PREFIX}*.yaml are reviewed as the city's agencies: name it "
+                f"{folder}{element_set.set_code}_{element_set.mof_div_code}.yaml",
+            )
+            continue
+        expected = f"{AGENCY_FILE_PREFIX}{element_set.mof_div_code}.yaml"
+        if name != expected:
+            yield Finding(
+                element_set,
+                "mof_div_code",
+                f"{path} holds the agencies of {element_set.mof_div_code}; name it {expected}",
+            )
+
+
+RULES = (folder_matches_environment, agency_file_holds_agencies)

@@ -22,10 +22,12 @@ DELETION = "deletion"
 RELEASE = "release"
 CODE_RETIRED = "code-retired"
 CODE_REMOVED = "code-removed"
-# the same for a set the city or a county maintains (its agencies): theirs to approve, not the
-# province's
+# the same for the agencies (预算单位) the city or a county maintains under its own division:
+# theirs to approve, not the province's. A code the city adds under one of the Ministry's sets
+# stays a code of that set, the province's to retire.
 LOCAL_CODE_RETIRED = "local-code-retired"
 LOCAL_CODE_REMOVED = "local-code-removed"
+_LOCAL_SET = "agency"
 _LOCAL_MANAGEMENT = frozenset({"city", "county"})
 
 FLAG_TITLES: dict[str, str] = {
@@ -38,8 +40,8 @@ FLAG_TITLES: dict[str, str] = {
     SCALE: "changes quota or replicas by more than 50%",
     CODE_RETIRED: "retires or disables an element code",
     CODE_REMOVED: "removes an element code",
-    LOCAL_CODE_RETIRED: "retires or disables a code the city or a county maintains",
-    LOCAL_CODE_REMOVED: "removes a code the city or a county maintains",
+    LOCAL_CODE_RETIRED: "retires or disables an agency the city or a county maintains",
+    LOCAL_CODE_REMOVED: "removes an agency the city or a county maintains",
 }
 
 SCALE_LIMIT = Fraction(1, 2)
@@ -219,10 +221,10 @@ def _codes(body: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 
 def _code_flags(change: ObjectChange) -> list[RiskFlag]:
     """Codes a change removes, and codes it retires (an end date set, or disabled); flagged as
-    local ones in a set the city or a county maintains."""
+    local ones in the agencies of the city or a county."""
     before, after = _codes(change.old), _codes(change.new)
     spec = (change.new or change.old or {}).get("spec", {})
-    local = spec.get("management") in _LOCAL_MANAGEMENT
+    local = spec.get("set_code") == _LOCAL_SET and spec.get("management") in _LOCAL_MANAGEMENT
     removed, retired = (
         (LOCAL_CODE_REMOVED, LOCAL_CODE_RETIRED) if local else (CODE_REMOVED, CODE_RETIRED)
     )
