@@ -15,7 +15,7 @@ import pytest
 
 from dfctl.adapters.etcd import MAX_TXN_OPS, Credentials, EtcdClient, parse_endpoints
 from dfctl.diff.fields import FieldChange
-from dfctl.errors import ApplyRefused, ConflictError, TargetUnreachable
+from dfctl.errors import ApplyRefused, ConflictError, LeadershipLost, TargetUnreachable
 from dfctl.load.repo import WorkTree
 from dfctl.reconcile.config_service import TXN_BYTES, ConfigServiceTarget
 from dfctl.reconcile.config_service_layout import PART_BYTES, canonical, content_hash, read_document
@@ -538,6 +538,35 @@ def test_drift_never_prints_a_secret_written_by_hand(etcd: EtcdServer) -> None:
         "jdbc:mysql://czj_tips:****@10.90.1.17:3306/tips"
     )
     assert "Tips@2026xx" not in text + json.dumps(data)
+
+
+def test_a_lease_lost_during_an_apply_stops_before_the_next_write(etcd: EtcdServer) -> None:
+    """A reconciler asks whether it still leads before each target's writes and before the
+    markers: one that lost the Lease (paused past it, say) writes no further, and no marker says
+    the revision was applied."""
+    docs = [region("990101000", 1), region("990102000", 2)]
+    service = target(etcd)
+    plan = make_plan(desired(*docs), C1, [service])
+    with pytest.raises(LeadershipLost) as lost:
+        apply_plan(plan, [service], still_leading=lambda: False)
+    assert str(lost.value) == (
+        "lost the Lease before writing configservice; nothing more was written and the "
+        "markers did not move"
+    )
+    assert etcd.keys(PREFIX) == []
+
+    answers = iter([True, False])
+    with pytest.raises(LeadershipLost) as lost:
+        apply_plan(plan, [service], still_leading=lambda: next(answers))
+    assert str(lost.value) == (
+        "lost the Lease before moving the markers; configservice was written and the "
+        "markers did not move"
+    )
+    assert etcd.keys(PREFIX) == [docs[0].key, docs[1].key]
+    assert etcd.get(MARKER) is None
+    # the next leader plans from the markers: the same writes again, as no-ops, then the marker
+    apply_plan(make_plan(desired(*docs), C1, [service]), [service], still_leading=lambda: True)
+    assert json.loads(etcd.get(MARKER) or "{}")["revision"] == C1
 
 
 # -- etcd goes away -----------------------------------------------------------------------------------

@@ -124,6 +124,10 @@ class EvidenceUnreadable(DfctlError):
     cannot be read: promotion and audit say so rather than go on with a partial history."""
 
 
+class LeadershipLost(TargetError):
+    """The reconciler no longer holds its Lease: it stopped writing part-way through an apply."""
+
+
 class ApplyRefused(DfctlError):
     """A plan may not be applied as it is; the message says why and what to do."""
 

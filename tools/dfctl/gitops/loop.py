@@ -552,6 +552,8 @@ class Reconciler:
                 targets,
                 force_conflicts=self.settings.force_conflicts,
                 allow_mass_prune=self.settings.allow_mass_prune,
+                # asked again before each target: a reconciler paused past its Lease stops
+                still_leading=lambda: self._lead(env),
             )
         except (ApplyRefused, TargetError) as exc:
             error = str(exc)

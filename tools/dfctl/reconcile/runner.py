@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dfctl.errors import ApplyRefused
+from dfctl.errors import ApplyRefused, LeadershipLost
 from dfctl.reconcile.plan import Plan, seal
 from dfctl.reconcile.target import DriftItem, Marker, Progress, Target
 from dfctl.render.state import DesiredState
@@ -50,17 +50,24 @@ def apply_plan(
     force_conflicts: bool = False,
     allow_mass_prune: bool = False,
     progress: Progress | None = None,
+    still_leading: Callable[[], bool] | None = None,
 ) -> Applied:
     """Apply every target's part of ``plan``; then, and only then, move every marker.
 
     Raises ApplyRefused before writing anything, or TargetError when a write fails (the markers
     are left as they were, so the next run starts from the last good revision and converges).
+    With ``still_leading`` (the reconciler's Lease), asks it before each target's writes and
+    before the markers, and raises LeadershipLost at the first no.
     """
     check_applicable(plan, allow_mass_prune)
     by_name = {t.name: t for t in targets}
+    written: list[str] = []
     for part in plan.targets:
         if part.actions:
+            _still_leading(still_leading, f"writing {part.target}", written)
             by_name[part.target].apply(part, force_conflicts=force_conflicts, progress=progress)
+            written.append(part.target)
+    _still_leading(still_leading, "moving the markers", written)
     marker = Marker.now(plan.environment, plan.revision, plan.digest)
     moved: list[str] = []
     for target in targets:
@@ -70,6 +77,17 @@ def apply_plan(
         if target.write_marker(marker):
             moved.append(target.name)
     return Applied(marker, len(plan.actions), tuple(moved))
+
+
+def _still_leading(ask: Callable[[], bool] | None, before: str, written: Sequence[str]) -> None:
+    if ask is None or ask():
+        return
+    done = (
+        f"{', '.join(written)} {'was' if len(written) == 1 else 'were'} written"
+        if written
+        else "nothing more was written"
+    )
+    raise LeadershipLost(f"lost the Lease before {before}; {done} and the markers did not move")
 
 
 def find_drift(state: DesiredState, targets: Sequence[Target]) -> list[DriftItem]:
