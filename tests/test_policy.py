@@ -105,6 +105,21 @@ def test_narrowing_a_content_rule_weakens_its_groups() -> None:
     ]
 
 
+def test_widening_a_pattern_to_files_no_one_has_written_yet_weakens_its_groups() -> None:
+    """Hole: the city widens its agency pattern to ``agency*.yaml``; no such file exists yet, so
+    probing the files and the old patterns found nothing, and the next merge could add
+    ``standards/elements/agencyx.yaml`` (any set) with the city's approval alone."""
+    widened = policy(
+        TEXT.replace(
+            "      - standards/elements/agency_*.yaml\n",
+            "      - standards/elements/agency*.yaml\n",
+        )
+    )
+    assert weakenings(POLICY, widened, ["standards/elements/agency_990100000.yaml"]) == [
+        Weakening("province-team", "standards/elements/agencyx.yaml needs 0 of its 1 approvals")
+    ]
+
+
 def test_members_keys_break_glass_and_signatures() -> None:
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBT0Q8j9vXcN1kYlq0e1Rj7w3tqXy1nU4ZPb3m5D8aXq"
     signed = TEXT + (

@@ -352,8 +352,11 @@ def _content_probes(policy: ApprovalPolicy) -> list[ChangeItem]:
 def _fewer_approvals(
     before: ApprovalPolicy, after: ApprovalPolicy, paths: Iterable[str]
 ) -> Iterator[Weakening]:
-    """Files and kinds of change that need fewer approvals of a group under ``after``."""
-    probes = {*paths, *(_sample(p) for rule in before.rules for p in rule.paths)}
+    """Files and kinds of change that need fewer approvals of a group under ``after``: the
+    files given, and a file for each pattern of either policy (a widened pattern reaches files
+    no one has written yet)."""
+    patterns = [p for policy in (before, after) for rule in policy.rules for p in rule.paths]
+    probes = {*paths, *(_sample(p) for p in patterns)}
     cases: list[tuple[str, list[str], list[ChangeItem]]] = [
         (path, [path], []) for path in sorted(probes)
     ]
