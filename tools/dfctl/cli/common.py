@@ -49,6 +49,43 @@ def datetime_argument(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
+ENDPOINTS_VARIABLE = "DFCTL_ETCD_ENDPOINTS"
+
+
+def add_connections(parser: argparse.ArgumentParser, endpoints_from_environment: bool) -> None:
+    """``--kubeconfig``, ``--etcd-endpoints`` and ``--etcd-credentials``: how a command reaches
+    an environment's clusters and configuration service (the endpoints' default read from
+    $DFCTL_ETCD_ENDPOINTS when ``endpoints_from_environment``)."""
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=None,
+        help="kubeconfig with one context per cluster, named like the cluster "
+        "(default: $KUBECONFIG)",
+    )
+    parser.add_argument(
+        "--etcd-endpoints",
+        metavar="URL[,URL]",
+        default=(os.environ.get(ENDPOINTS_VARIABLE) or None)
+        if endpoints_from_environment
+        else None,
+        help="configuration-service (etcd) endpoints, instead of the environment's"
+        + (
+            f" (default: ${ENDPOINTS_VARIABLE}, else the environment's own)"
+            if endpoints_from_environment
+            else ""
+        ),
+    )
+    parser.add_argument(
+        "--etcd-credentials",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="file of DFCTL_ETCD_USER/_PASSWORD/_CA/_CERT/_KEY=value lines, kept outside the "
+        "repository (default: those environment variables)",
+    )
+
+
 def add_today(parser: argparse.ArgumentParser, shown: bool = False) -> None:
     parser.add_argument(
         "--today",

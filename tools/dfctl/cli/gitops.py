@@ -19,6 +19,7 @@ from dfctl.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     Command,
+    add_connections,
     datetime_argument,
     repository_root,
     today,
@@ -176,27 +177,7 @@ def reconcile_arguments(parser: argparse.ArgumentParser) -> None:
         help="while the environment has no applied-revision marker: the revision to start "
         "from (applied as it is; every commit after it is verified)",
     )
-    parser.add_argument(
-        "--kubeconfig",
-        type=Path,
-        default=None,
-        help="kubeconfig with one context per cluster, named like the cluster "
-        "(default: $KUBECONFIG)",
-    )
-    parser.add_argument(
-        "--etcd-endpoints",
-        metavar="URL[,URL]",
-        default=os.environ.get("DFCTL_ETCD_ENDPOINTS") or None,
-        help="configuration-service endpoints instead of the environment's "
-        "(default: $DFCTL_ETCD_ENDPOINTS)",
-    )
-    parser.add_argument(
-        "--etcd-credentials",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="file of DFCTL_ETCD_* credentials (default: those environment variables)",
-    )
+    add_connections(parser, endpoints_from_environment=True)
     parser.add_argument(
         "--now",
         type=datetime_argument,

@@ -9,7 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from dfctl.cli.common import EXIT_FINDINGS, Command, datetime_argument, repository_root
+from dfctl.cli.common import (
+    EXIT_FINDINGS,
+    Command,
+    add_connections,
+    datetime_argument,
+    repository_root,
+)
 from dfctl.clock import SHANGHAI
 from dfctl.errors import OutputError, TargetError, UsageError
 from dfctl.gitops.mirror import Mirror
@@ -85,26 +91,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="with --fetch: where the fetched repository is kept (default ~/.cache/dfctl/inspect)",
     )
-    parser.add_argument(
-        "--kubeconfig",
-        type=Path,
-        default=None,
-        help="kubeconfig with one context per cluster, named like the cluster (default $KUBECONFIG)",
-    )
-    parser.add_argument(
-        "--etcd-endpoints",
-        metavar="URL[,URL]",
-        default=None,
-        help="configuration-service (etcd) endpoints, instead of the environment's",
-    )
-    parser.add_argument(
-        "--etcd-credentials",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="file of DFCTL_ETCD_USER/_PASSWORD/_CA/_CERT/_KEY=value lines, kept outside the "
-        "repository (default: those environment variables)",
-    )
+    add_connections(parser, endpoints_from_environment=False)
     parser.add_argument(
         "--now",
         type=datetime_argument,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
-from pathlib import Path
 
 from dfctl.adapters.deadline import Deadline
 from dfctl.cli.common import (
@@ -15,6 +13,7 @@ from dfctl.cli.common import (
     EXIT_OK,
     Command,
     action_progress,
+    add_connections,
     add_today,
     repository_root,
     today,
@@ -27,7 +26,6 @@ from dfctl.reconcile.target import Target
 from dfctl.report.plan import drift_json, drift_text, plan_json, plan_text
 
 TARGETS = ("kubernetes", "config-service")
-ENDPOINTS_VARIABLE = "DFCTL_ETCD_ENDPOINTS"
 DEFAULT_TIMEOUT = 300.0
 
 
@@ -36,20 +34,7 @@ def _command(command: str) -> Command:
         parser.add_argument(
             "--env", required=True, metavar="ENV", help="the environment (acceptance, …)"
         )
-        parser.add_argument(
-            "--kubeconfig",
-            type=Path,
-            default=None,
-            help="kubeconfig with one context per cluster, named like the cluster "
-            "(default: $KUBECONFIG)",
-        )
-        parser.add_argument(
-            "--etcd-endpoints",
-            metavar="URL[,URL]",
-            default=os.environ.get(ENDPOINTS_VARIABLE) or None,
-            help="configuration-service (etcd) endpoints, instead of the environment's "
-            f"(default: ${ENDPOINTS_VARIABLE}, else the environment's own)",
-        )
+        add_connections(parser, endpoints_from_environment=True)
         parser.add_argument(
             "--target",
             choices=TARGETS,
@@ -64,14 +49,6 @@ def _command(command: str) -> Command:
             help="give up on the clusters and the configuration service after S seconds in all "
             f"(default {DEFAULT_TIMEOUT:g}; each request also waits at most 5 s to connect and "
             "10 s for an answer)",
-        )
-        parser.add_argument(
-            "--etcd-credentials",
-            type=Path,
-            default=None,
-            metavar="FILE",
-            help="file of DFCTL_ETCD_USER/_PASSWORD/_CA/_CERT/_KEY=value lines, kept outside the "
-            "repository (default: those environment variables)",
         )
         add_today(parser)
         if command == "drift":

@@ -67,7 +67,7 @@ from dfctl.load.repo import Repo, load_repo
 from dfctl.model import Environment
 from dfctl.pipeline import Revisions, first_errors
 from dfctl.reconcile.cluster import ClusterTarget
-from dfctl.reconcile.connect import config_service_targets
+from dfctl.reconcile.connect import ClusterConnections, config_service_targets
 from dfctl.reconcile.plan import Plan
 from dfctl.reconcile.runner import apply_plan, check_applicable, find_drift, make_plan
 from dfctl.reconcile.target import Marker, Target
@@ -92,9 +92,8 @@ class Connections(Protocol):
     def targets(self, env: Environment, commit: str) -> list[Target]: ...
 
 
-class KubeconfigConnections:
-    """Clusters through kubeconfig contexts named like them; the configuration service through
-    the environment's endpoints (or ``etcd_endpoints``)."""
+class KubeconfigConnections(ClusterConnections):
+    """The clusters, a client of their own for the Lease, and the targets of a pass."""
 
     def __init__(
         self,
@@ -102,18 +101,10 @@ class KubeconfigConnections:
         etcd_endpoints: Sequence[str] | None = None,
         credentials: Credentials | None = None,
     ) -> None:
-        self.kubeconfig = kubeconfig
-        self.etcd_endpoints = etcd_endpoints
-        self.credentials = credentials or Credentials()
-        self._clients: dict[str, KubeClient] = {}
+        super().__init__(kubeconfig, etcd_endpoints, credentials)
         self._lease_clients: dict[str, KubeClient] = {}
         # members of the configuration service that failed are skipped for a minute, not per pass
         self.etcd_health = EndpointHealth()
-
-    def client(self, cluster: str) -> KubeClient:
-        if cluster not in self._clients:
-            self._clients[cluster] = KubeClient(cluster, self.kubeconfig)
-        return self._clients[cluster]
 
     def lease_client(self, cluster: str) -> KubeClient:
         if cluster not in self._lease_clients:
@@ -129,9 +120,9 @@ class KubeconfigConnections:
         )
 
     def close(self) -> None:
-        for client in [*self._clients.values(), *self._lease_clients.values()]:
+        super().close()
+        for client in self._lease_clients.values():
             client.close()
-        self._clients.clear()
         self._lease_clients.clear()
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dfctl.adapters.etcd import Credentials, EtcdClient, parse_endpoints
-from dfctl.adapters.kube import KubeClient
 from dfctl.clock import SHANGHAI
 from dfctl.errors import (
     RenderError,
@@ -52,15 +51,16 @@ from dfctl.model.environment import CONFIG_SERVICE
 from dfctl.pipeline import CheckedRevision, first_errors
 from dfctl.reconcile.cluster import ClusterTarget, live_cluster
 from dfctl.reconcile.config_service import ConfigServiceTarget
+from dfctl.reconcile.connect import ClusterConnections, config_service_urls
 from dfctl.reconcile.target import Marker
 from dfctl.render.state import DesiredState
 
 SERVICE_SOURCE = "configuration service"
 
 
-class Connections:
-    """The clusters through kubeconfig contexts named like them; the configuration service
-    through the environment's endpoints, or ``etcd_endpoints``. Nothing connects until asked."""
+class Connections(ClusterConnections):
+    """The clusters and, when asked, a client of the configuration service. Nothing connects
+    until asked."""
 
     def __init__(
         self,
@@ -68,21 +68,11 @@ class Connections:
         etcd_endpoints: Sequence[str] | None = None,
         credentials: Credentials | None = None,
     ) -> None:
-        self.kubeconfig = kubeconfig
-        self.etcd_endpoints = etcd_endpoints
-        self.credentials = credentials or Credentials()
-        self._clients: dict[str, KubeClient] = {}
+        super().__init__(kubeconfig, etcd_endpoints, credentials)
         self._services: list[EtcdClient] = []
 
-    def client(self, cluster: str) -> KubeClient:
-        if cluster not in self._clients:
-            self._clients[cluster] = KubeClient(cluster, self.kubeconfig)
-        return self._clients[cluster]
-
     def config_service(self, env: Environment) -> EtcdClient | None:
-        urls = list(
-            self.etcd_endpoints or (env.config_service.endpoints if env.config_service else [])
-        )
+        urls = config_service_urls(env, self.etcd_endpoints)
         if not urls:
             return None
         client = EtcdClient(parse_endpoints(urls), self.credentials)
@@ -90,11 +80,9 @@ class Connections:
         return client
 
     def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
+        super().close()
         for service in self._services:
             service.close()
-        self._clients.clear()
         self._services.clear()
 
 

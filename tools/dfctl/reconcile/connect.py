@@ -1,4 +1,5 @@
-"""Build the targets of an environment: one per cluster, plus the configuration service."""
+"""Build the targets of an environment: one per cluster, plus the configuration service; and
+the connections a long-running caller (the reconcile loop, the inspection) keeps to them."""
 
 from __future__ import annotations
 
@@ -50,8 +51,40 @@ def config_service_targets(
 ) -> list[Target]:
     """The configuration-service target of ``env``: its repository endpoints unless ``endpoints``
     overrides them; none when neither names any. Nothing is contacted yet."""
-    urls = list(endpoints or (env.config_service.endpoints if env.config_service else []))
+    urls = config_service_urls(env, endpoints)
     if not urls:
         return []
     client = EtcdClient(parse_endpoints(urls), credentials, deadline=deadline, health=health)
     return [ConfigServiceTarget(client, env.name, commit)]
+
+
+def config_service_urls(env: Environment, endpoints: Sequence[str] | None) -> list[str]:
+    """``endpoints`` when given, else the environment's own (none when it has no service)."""
+    return list(endpoints or (env.config_service.endpoints if env.config_service else []))
+
+
+class ClusterConnections:
+    """Clusters through kubeconfig contexts named like them, one client each, made when first
+    asked for and kept; the configuration service through the environment's endpoints, or
+    ``etcd_endpoints``, with ``credentials``."""
+
+    def __init__(
+        self,
+        kubeconfig: Path | None,
+        etcd_endpoints: Sequence[str] | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.kubeconfig = kubeconfig
+        self.etcd_endpoints = etcd_endpoints
+        self.credentials = credentials or Credentials()
+        self._clients: dict[str, KubeClient] = {}
+
+    def client(self, cluster: str) -> KubeClient:
+        if cluster not in self._clients:
+            self._clients[cluster] = KubeClient(cluster, self.kubeconfig)
+        return self._clients[cluster]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
