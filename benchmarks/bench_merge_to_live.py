@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import platform
@@ -53,6 +52,7 @@ from dfctl.sandbox.installer import Workload, install
 from dfctl.validate import check_source
 from tests.content import TODAY
 from tests.etcd_server import EtcdServer
+from tests.forge import push_event
 from tests.merge_requests import JIANG, MERGER, WU, Main, git
 
 ENV = "acceptance"
@@ -97,23 +97,6 @@ def live_values(client: KubeClient, etcd: EtcdServer) -> tuple[Any, Any]:
     raw = etcd.get(KEY)
     in_etcd = json.loads(raw)["spec"]["items"].get(ITEM) if raw else None
     return in_cluster, in_etcd
-
-
-def push_event(port: int, after: str) -> int:
-    body = json.dumps({"object_kind": "push", "ref": "refs/heads/main", "after": after})
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(
-            "POST",
-            "/hooks/gitlab",
-            body=body,
-            headers={"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": TOKEN},
-        )
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
 
 
 def wait_for(
@@ -176,7 +159,7 @@ def one_round(
     began = time.monotonic()
     git(work.path, "push", "-q", "gitlab", "main", who=MERGER)
     pushed = time.monotonic()
-    status = push_event(webhook_port, merged)
+    status = push_event(webhook_port, merged, TOKEN)
     if status != 202:
         raise SystemExit(f"the webhook answered {status}")
     called = time.monotonic()

@@ -33,6 +33,7 @@ Usage: ``.venv/bin/python -m benchmarks.soak_reconcile [--cycles 200] [--minutes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -61,6 +62,7 @@ from dfctl.sandbox import ControlPlane
 from dfctl.sandbox.control_plane import free_ports
 from dfctl.sandbox.installer import install
 from tests.etcd_server import EtcdServer
+from tests.forge import push_event
 from tests.merge_requests import JIANG, MERGER, WU, Main, git
 
 ENV = "acceptance"
@@ -198,28 +200,6 @@ class Fleet:
                 replica.process.kill()
 
 
-def push_event(port: int, after: str) -> int | None:
-    body = json.dumps({"object_kind": "push", "ref": "refs/heads/main", "after": after})
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request(
-            "POST",
-            "/hooks/gitlab",
-            body=body,
-            headers={"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": TOKEN},
-        )
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    except OSError:
-        return None
-    finally:
-        connection.close()
-
-
-# -- the soak --------------------------------------------------------------------------------------
-
-
 @dataclass
 class Soak:
     cycles: int = 0
@@ -266,7 +246,8 @@ def cycle(
     git(work.path, "push", "-q", "gitlab", "main", who=MERGER)
     leader = fleet.leader()
     for replica in [leader] if leader else fleet.live():
-        push_event(replica.webhook_port, merged)
+        with contextlib.suppress(OSError):  # a replica that is starting or stopping; it polls
+            push_event(replica.webhook_port, merged, TOKEN, timeout=5)
     if number % 7 == 3:  # kube-apiserver dies under the pass, and comes back
         time.sleep(rng.uniform(0.0, 1.5))
         plane.stop_apiserver()

@@ -48,6 +48,7 @@ from dfctl.sandbox.control_plane import free_ports
 from dfctl.validate import check_source
 from tests.content import PROJECT, edit
 from tests.etcd_server import EtcdServer
+from tests.forge import push_event
 from tests.merge_requests import DENG, JIANG, MERGER, WU, XIE, XU, ZHENG, ZHOU, Main, git
 
 pytestmark = [pytest.mark.controlplane, pytest.mark.git]
@@ -598,24 +599,6 @@ def wait_until(what: str, probe: Callable[[], bool], timeout: float = 120.0) -> 
         time.sleep(0.1)
 
 
-def push_event(port: int, after: str, token: str = WEBHOOK_TOKEN) -> int:
-    """What GitLab sends after a merge to main (the fields a push event carries that matter)."""
-    body = json.dumps({"object_kind": "push", "ref": "refs/heads/main", "after": after})
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(
-            "POST",
-            "/hooks/gitlab",
-            body=body,
-            headers={"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": token},
-        )
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
-
-
 def test_a_webhook_call_starts_a_pass_at_once(
     tmp_path: Path, control_plane: ControlPlane, acc: KubeClient, etcd: EtcdServer
 ) -> None:
@@ -648,8 +631,8 @@ def test_a_webhook_call_starts_a_pass_at_once(
             WU,
             [JIANG],
         )
-        assert push_event(server.port, merged, token="x" * 32) == 401  # starts nothing
-        assert push_event(server.port, merged) == 202
+        assert push_event(server.port, merged, "x" * 32) == 401  # starts nothing
+        assert push_event(server.port, merged, WEBHOOK_TOKEN) == 202
         wait_until("the merge applied", lambda: marker(acc) == merged, timeout=60)
         assert loop.keeper is not None and loop.keeper.holds()
     finally:
@@ -1415,7 +1398,7 @@ def test_a_fresh_install_from_deploy_and_a_failover_after_an_unclean_death(
             WU,
             [ZHENG, XIE],
         )
-        assert push_event(standby.webhook_port, merged) == 202
+        assert push_event(standby.webhook_port, merged, WEBHOOK_TOKEN) == 202
         wait_until(
             "the merge applied",
             lambda: all(marker(c) == merged for c in production.values()),
