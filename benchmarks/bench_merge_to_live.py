@@ -43,12 +43,14 @@ from pathlib import Path
 from typing import Any
 
 from dfctl.adapters.kube import KubeClient
+from dfctl.cli.sandbox import installer_workloads
 from dfctl.load.gitsource import GitRevision
 from dfctl.model import DATA_ROOTS, ROOT_FILES
 from dfctl.render import render
+from dfctl.render.state import DesiredState
 from dfctl.sandbox import ControlPlane
 from dfctl.sandbox.control_plane import free_ports
-from dfctl.sandbox.installer import Workload, install
+from dfctl.sandbox.installer import install
 from dfctl.validate import check_source
 from tests.content import TODAY
 from tests.etcd_server import EtcdServer
@@ -69,26 +71,11 @@ ROUND_TIMEOUT = 120.0
 NOW = "2026-11-27T10:00:00+08:00"  # acceptance's change window is open
 
 
-def installer_workloads(repo: Path) -> list[Workload]:
+def desired_state(repo: Path) -> DesiredState:
     state_repo, result = check_source(GitRevision(repo, "HEAD"), dt.date.fromisoformat(TODAY))
     if result.errors:
         raise SystemExit(f"the content has {result.errors} errors")
-    state = render(state_repo, ENV)
-    found = []
-    for obj in state.objects:
-        if obj.patch_only:
-            (container,) = obj.body["spec"]["template"]["spec"]["containers"]
-            found.append(
-                Workload(
-                    obj.cluster,
-                    obj.namespace,
-                    obj.name,
-                    container["name"],
-                    container["image"],
-                    int(obj.body["spec"]["replicas"]),
-                )
-            )
-    return found
+    return render(state_repo, ENV)
 
 
 def live_values(client: KubeClient, etcd: EtcdServer) -> tuple[Any, Any]:
@@ -190,7 +177,7 @@ def _run(args: argparse.Namespace, folder: Path, plane: ControlPlane, etcd: Etcd
     git(folder, "clone", "-q", "--bare", str(work.path), str(bare))
     git(work.path, "remote", "add", "gitlab", str(bare))
     client = KubeClient(CLUSTER, plane.kubeconfig)
-    install(client, installer_workloads(work.path))
+    install(client, installer_workloads(desired_state(work.path)))
     metrics_port, webhook_port = free_ports(2)
     log = folder / "reconciler.log"
     command = [

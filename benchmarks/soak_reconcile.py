@@ -52,8 +52,9 @@ from pathlib import Path
 import psutil
 import requests
 
-from benchmarks.bench_merge_to_live import installer_workloads
+from benchmarks.bench_merge_to_live import desired_state
 from dfctl.adapters.kube import KubeClient
+from dfctl.cli.sandbox import installer_workloads
 from dfctl.errors import DfctlError
 from dfctl.gitops import evidence as ev
 from dfctl.model import DATA_ROOTS, ROOT_FILES
@@ -386,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     git(folder, "clone", "-q", "--bare", str(work.path), str(bare))
     git(work.path, "remote", "add", "gitlab", str(bare))
     client = KubeClient(CLUSTER, plane.kubeconfig)
-    install(client, installer_workloads(work.path))
+    install(client, installer_workloads(desired_state(work.path)))
     fleet = Fleet(folder, bare, work.root, plane, etcd.endpoint)
     soak = Soak()
     started = time.monotonic()

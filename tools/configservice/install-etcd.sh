@@ -6,23 +6,14 @@
 #
 # Idempotent: exits at once when both commands are already on PATH.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/apt-install.sh"
 
 if command -v etcd >/dev/null && command -v etcdctl >/dev/null; then
     echo "install-etcd.sh: $(etcd --version | head -n 1) and etcdctl present" >&2
     exit 0
 fi
-if ! command -v apt-get >/dev/null; then
-    echo "install-etcd.sh: needs apt-get (Debian or Ubuntu); elsewhere install etcd 3.4+ and" \
-        "etcdctl, or set DFCTL_ETCD_BIN and DFCTL_ETCDCTL_BIN" >&2
-    exit 1
-fi
-sudo=()
-if [[ $(id -u) != 0 ]]; then
-    sudo=(sudo)
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
 # Where systemd runs, the package also starts a system etcd on 2379; the tests never use it
 # (they start their own on free ports).
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null
+apt_install install-etcd.sh "install etcd 3.4+ and etcdctl, or set DFCTL_ETCD_BIN and DFCTL_ETCDCTL_BIN" \
+    etcd-server etcd-client
 echo "install-etcd.sh: installed $(etcd --version | head -n 1)" >&2

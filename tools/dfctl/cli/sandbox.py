@@ -10,6 +10,7 @@ from typing import Any
 
 from dfctl.cli.common import EXIT_FINDINGS, EXIT_OK, Command, repository_root, today
 from dfctl.errors import SandboxError, UsageError
+from dfctl.render.state import DesiredState
 from dfctl.sandbox import session
 from dfctl.sandbox.installer import Workload
 
@@ -95,6 +96,12 @@ def _installer_of(args: argparse.Namespace) -> tuple[list[str], list[Workload]]:
         state = checked.desired_state(args.env)
     finally:
         revisions.close()
+    return list(env.clusters), installer_workloads(state)
+
+
+def installer_workloads(state: DesiredState) -> list[Workload]:
+    """What the platform's installer would have made: the Deployments ``state`` only patches,
+    with their container and replicas."""
     workloads = []
     for obj in state.objects:
         if obj.patch_only:
@@ -109,7 +116,7 @@ def _installer_of(args: argparse.Namespace) -> tuple[list[str], list[Workload]]:
                     int(obj.body["spec"]["replicas"]),
                 )
             )
-    return list(env.clusters), workloads
+    return workloads
 
 
 def _up(args: argparse.Namespace, directory: Path) -> int:
